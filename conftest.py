@@ -1,0 +1,41 @@
+"""The test matrix: framework x device x dtype (x jit mode for JAX), with readable ids.
+
+`pytest -k "jax and float32"` selects exactly those cases. A framework that is not installed or
+a device that is not present is a skip with its reason. Precision is pinned once, here, before
+any test runs (crosscheck.precision), and the header says what is in force.
+"""
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from crosscheck.cases import all_cases
+from crosscheck.precision import describe, preflight
+
+# Hypothesis: "ci" keeps the suite fast; "long" for a thorough run (--hypothesis-profile=long).
+# No deadline: the first example of a case pays JAX's compilation.
+_common = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+settings.register_profile("ci", max_examples=25, **_common)
+settings.register_profile("dev", max_examples=50, **_common)
+settings.register_profile("long", max_examples=2000, **_common)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+PREFLIGHT: dict = {}
+
+
+def pytest_configure(config):
+    PREFLIGHT.update(preflight())
+
+
+def pytest_report_header(config):
+    return ["nn-crosscheck precision preflight:", *(f"  {line}" for line in describe(PREFLIGHT))]
+
+
+@pytest.fixture(params=[pytest.param(c, id=c.id) for c in all_cases()])
+def case(request):
+    """One implementation: skipped, with the reason, where it cannot run here."""
+    reason = request.param.unavailable()
+    if reason:
+        pytest.skip(reason)
+    return request.param

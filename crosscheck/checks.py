@@ -1,0 +1,115 @@
+"""The agreement families: each runs one implementation and the reference, and judges.
+
+Every function returns Checks (see compare.py); the tests assert them and the command line
+reports them, so both judge with the same code.
+"""
+
+from functools import lru_cache
+
+import numpy as np
+
+from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, Params
+from reference.article import LOG_EVERY, N_LOGGED, NAMES
+
+from .cases import Case, reference_case
+from .compare import Check, compare
+from .tolerances import fd_budget, fd_step
+
+PEOPLE = dict(zip(NAMES, zip(DATA, ALL_Y_TRUES)))
+PREDICTION_CASES = {"Emily": EMILY, "Frank": FRANK}
+EPOCH_LABELS = tuple(f"epoch {i * LOG_EVERY}" for i in range(N_LOGGED))
+
+
+def forward_check(case: Case, params: Params, X, labels) -> Check:
+    """o1 for each row of X: (n, 2), against the reference in the same dtype."""
+    expected = reference_case(case.dtype).forward(params, X)
+    return compare("forward", case.forward(params, X), expected, dtype=case.dtype, case=case.id, labels=labels)
+
+
+def gradient_checks(case: Case, params: Params, x, y_true, who: str) -> list[Check]:
+    """The single-sample loss and its nine partials, against the hand derivation."""
+    loss, grads = case.loss_and_grads(params, x, y_true)
+    ref_loss, ref_grads = reference_case(case.dtype).loss_and_grads(params, x, y_true)
+    kw = {"dtype": case.dtype, "case": case.id}
+    return [
+        compare("loss", [loss], [ref_loss], labels=[who], **kw),
+        compare(
+            "gradients",
+            [grads[p] for p in PARAM_NAMES],
+            [ref_grads[p] for p in PARAM_NAMES],
+            labels=[f"{who}/{p}" for p in PARAM_NAMES],
+            **kw,
+        ),
+    ]
+
+
+def finite_differences(case: Case, params: Params, x, y_true) -> np.ndarray:
+    """Central differences of the implementation's own float64 loss, in PARAM_NAMES order."""
+
+    def loss(p):
+        return case.loss_and_grads(p, x, y_true, dtype="float64")[0]
+
+    estimates = []
+    for name in PARAM_NAMES:
+        h = fd_step(params[name])
+        up, down = dict(params), dict(params)
+        up[name] += h
+        down[name] -= h
+        estimates.append((loss(up) - loss(down)) / (up[name] - down[name]))
+    return np.array(estimates)
+
+
+def fd_check(case: Case, params: Params, x, y_true, who: str) -> Check:
+    """The implementation's partials against an independent float64 finite-difference oracle."""
+    _, grads = case.loss_and_grads(params, x, y_true)
+    oracle = finite_differences(case, params, x, y_true)
+    return compare(
+        "fd_oracle",
+        [grads[p] for p in PARAM_NAMES],
+        oracle,
+        dtype=case.dtype,
+        case=case.id,
+        labels=[f"{who}/{p}" for p in PARAM_NAMES],
+        budget=fd_budget(oracle, case.dtype),
+    )
+
+
+@lru_cache(maxsize=64)
+def _train(case: Case, params: tuple[tuple[str, float], ...]):
+    return case.train(dict(params), DATA, ALL_Y_TRUES, record_steps=True)
+
+
+def train(case: Case, params: Params):
+    """The article's full training run for `case`, run once per case and weights."""
+    return _train(case, tuple(params.items()))
+
+
+def predictions(case: Case, trained: Params) -> np.ndarray:
+    return case.forward(trained, np.array(list(PREDICTION_CASES.values())))
+
+
+def training_checks(case: Case, params: Params) -> list[Check]:
+    """The 1000-epoch run: the 100 logged losses, the nine final parameters, and the Emily and
+    Frank predictions, against the reference trained from the same weights in the same dtype."""
+    ref = reference_case(case.dtype)
+    got, expected = train(case, params), train(ref, params)
+    if not got.device.startswith(case.device):
+        raise AssertionError(f"{case.id}: asked for {case.device}, but the arrays lived on {got.device}")
+    kw = {"dtype": case.dtype, "case": case.id}
+    return [
+        compare("loss_log", got.losses, expected.losses, labels=EPOCH_LABELS, **kw),
+        compare(
+            "final_params",
+            [got.params[p] for p in PARAM_NAMES],
+            [expected.params[p] for p in PARAM_NAMES],
+            labels=PARAM_NAMES,
+            **kw,
+        ),
+        compare(
+            "predictions",
+            predictions(case, got.params),
+            predictions(ref, expected.params),
+            labels=tuple(PREDICTION_CASES),
+            **kw,
+        ),
+    ]

@@ -1,0 +1,192 @@
+"""The article's network in JAX: pure functions over a parameter pytree, jax.value_and_grad,
+jax.jit, and training as one jax.lax.scan over the 4000 steps.
+
+Same public functions as ports/numpy.py and ports/torch.py (see ports/protocol.py).
+Layout, as two dense layers: {"hidden": {"w": [[w1, w2], [w3, w4]], "b": [b1, b2]},
+"output": {"w": [[w5, w6]], "b": [b3]}}. Mode "jit" compiles each function whole with
+jax.jit; "nojit" runs the same functions without it, each operation dispatched on its own, except
+the body of lax.scan, which JAX always compiles as one loop (running it op by op under
+jax.disable_jit() costs about 65 ms a step, four minutes a training run).
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from reference import Params
+from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY
+
+from .protocol import PortError, TrainResult, as_params, canary_error, canary_operands, check_case
+
+NAME = "jax"
+MODES = ("jit", "nojit")
+_DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
+
+
+def net(p, x):
+    """x: (n, 2) -> (n,): o1 = f(W_out f(W_hidden x + b_hidden) + b_out)."""
+    h = jax.nn.sigmoid(x @ p["hidden"]["w"].T + p["hidden"]["b"])
+    return jax.nn.sigmoid(h @ p["output"]["w"].T + p["output"]["b"])[..., 0]
+
+
+def mse(p, X, Y):
+    return jnp.mean((Y - net(p, X)) ** 2)
+
+
+def sample_loss(p, x, y_true):
+    """L = (y_true - y_pred)^2 for one sample x: (2,)."""
+    return mse(p, x[None], y_true[None])
+
+
+def sgd_train(p, xs, ys, learn_rate):
+    """Per-sample SGD over the sequence (xs, ys), one scan step per sample.
+
+    Returns the parameters after every step, stacked along a leading axis.
+    """
+
+    def step(p, xy):
+        grads = jax.grad(sample_loss)(p, *xy)
+        p = jax.tree.map(lambda a, g: a - learn_rate * g, p, grads)
+        return p, p
+
+    _, trajectory = jax.lax.scan(step, p, (xs, ys))
+    return trajectory
+
+
+def _train(p, data, all_y_trues, learn_rate, epochs):
+    n = data.shape[0]
+    trajectory = sgd_train(p, jnp.tile(data, (epochs, 1)), jnp.tile(all_y_trues, epochs), learn_rate)
+    logged = jax.tree.map(lambda t: t[n - 1 :: n * LOG_EVERY], trajectory)  # after epochs 0, 10..
+    losses = jax.vmap(mse, in_axes=(0, None, None))(logged, data, all_y_trues)
+    return losses, trajectory
+
+
+_COMPILED = {
+    "net": jax.jit(net),
+    "loss_and_grads": jax.jit(jax.value_and_grad(sample_loss)),
+    "train": jax.jit(_train, static_argnames=("learn_rate", "epochs")),
+}
+_EAGER = {"net": net, "loss_and_grads": jax.value_and_grad(sample_loss), "train": _train}
+
+
+def _run(mode: str, name: str, *args, **kwargs):
+    """Call function `name` compiled whole (mode "jit") or without jax.jit (mode "nojit")."""
+    return (_COMPILED if mode == "jit" else _EAGER)[name](*args, **kwargs)
+
+
+def version() -> str:
+    return jax.__version__
+
+
+def _jax_device(device: str):
+    try:
+        return jax.devices("cuda" if device == "cuda" else device)[0]
+    except RuntimeError:
+        return None
+
+
+def devices() -> tuple[str, ...]:
+    return tuple(d for d in ("cpu", "cuda") if _jax_device(d) is not None)
+
+
+def pin_precision() -> None:
+    """float64 available (x64 on), and full-precision float32 matmuls (no TF32, no bf16 passes)."""
+    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_default_matmul_precision", "highest")
+
+
+def precision() -> dict:
+    return {
+        "jax_enable_x64": bool(jax.config.jax_enable_x64),
+        "jax_default_matmul_precision": jax.config.jax_default_matmul_precision,
+    }
+
+
+def matmul_canary(device: str = "cpu") -> float:
+    dev = _jax_device(device)
+    a, b = (jax.device_put(m, dev) for m in canary_operands())
+    return canary_error(jax.jit(jnp.matmul)(a, b))
+
+
+def _check(dtype: str, device: str, mode: str):
+    check_case(NAME, MODES, dtype, mode)
+    if dtype == "float64" and not jax.config.jax_enable_x64:
+        raise PortError("jax: float64 asked but jax_enable_x64 is off (call pin_precision())")
+    dev = _jax_device(device) if device in ("cpu", "cuda") else None
+    if dev is None:
+        raise PortError(f"jax: device {device!r} not present; present: {', '.join(devices())}")
+    return dev
+
+
+def _put(values, dtype: str, dev):
+    # Through float64 first: a float64 run must never pass through float32.
+    return jax.device_put(jnp.asarray(np.asarray(values, dtype=np.float64), dtype=_DTYPES[dtype]), dev)
+
+
+def to_native(params: Params, *, dtype: str = "float64", device: str = "cpu") -> dict:
+    dev = _check(dtype, device, MODES[0])
+    p = params
+    layers = {
+        "hidden": {"w": [[p["w1"], p["w2"]], [p["w3"], p["w4"]]], "b": [p["b1"], p["b2"]]},
+        "output": {"w": [[p["w5"], p["w6"]]], "b": [p["b3"]]},
+    }
+    return jax.tree.map(lambda v: _put(v, dtype, dev), layers, is_leaf=lambda v: isinstance(v, list))
+
+
+def _article_vector(p) -> np.ndarray:
+    """A parameter pytree (optionally with a leading axis) -> (..., 9) in PARAM_NAMES order."""
+    lead = p["output"]["b"].shape[:-1]
+    parts = [p["hidden"]["w"], p["output"]["w"], p["hidden"]["b"], p["output"]["b"]]
+    return np.concatenate([np.asarray(a, dtype=np.float64).reshape(*lead, -1) for a in parts], -1)
+
+
+def from_native(p) -> Params:
+    return as_params(_article_vector(p))
+
+
+def _device_name(array) -> str:
+    (dev,) = array.devices()
+    return f"{'cuda' if dev.platform == 'gpu' else dev.platform}:{dev.id}"
+
+
+def forward(params: Params, X, *, dtype="float64", device="cpu", mode="jit") -> np.ndarray:
+    """X: (n, 2) inputs -> (n,) outputs o1."""
+    dev = _check(dtype, device, mode)
+    out = _run(mode, "net", to_native(params, dtype=dtype, device=device), _put(X, dtype, dev))
+    return np.asarray(out, dtype=np.float64)
+
+
+def loss_and_grads(
+    params: Params, x, y_true, *, dtype="float64", device="cpu", mode="jit"
+) -> tuple[float, Params]:
+    """x: (2,) one sample -> L = (y_true - y_pred)^2 and its nine partials, by jax.value_and_grad."""
+    dev = _check(dtype, device, mode)
+    p = to_native(params, dtype=dtype, device=device)
+    loss, grads = _run(mode, "loss_and_grads", p, _put(x, dtype, dev), _put(y_true, dtype, dev))
+    return float(loss), from_native(grads)
+
+
+def train(
+    params: Params,
+    data,
+    all_y_trues,
+    *,
+    dtype="float64",
+    device="cpu",
+    mode="jit",
+    learn_rate: float = LEARN_RATE,
+    epochs: int = EPOCHS,
+    record_steps: bool = False,
+) -> TrainResult:
+    dev = _check(dtype, device, mode)
+    p = to_native(params, dtype=dtype, device=device)
+    data, all_y_trues = _put(data, dtype, dev), _put(all_y_trues, dtype, dev)
+    losses, trajectory = _run(mode, "train", p, data, all_y_trues, learn_rate=learn_rate, epochs=epochs)
+    steps = _article_vector(trajectory)
+    return TrainResult(
+        losses=np.asarray(losses, dtype=np.float64),
+        params=as_params(steps[-1]),
+        steps=steps if record_steps else None,
+        device=_device_name(losses),
+    )
+

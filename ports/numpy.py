@@ -1,0 +1,92 @@
+"""The NumPy reference, seen through the port protocol (see ports/protocol.py).
+
+Nothing is re-implemented here: every function calls the article's `OurNeuralNetwork` and its
+hand-derived `partials`, so this is the reference's side of every comparison.
+"""
+
+import numpy as np
+
+from reference import OurNeuralNetwork, Params, partials
+from reference.article import EPOCHS, LEARN_RATE, PARAM_NAMES
+
+from .protocol import PortError, TrainResult, canary_error, canary_operands, check_case
+
+NAME = "numpy"
+MODES = ("eager",)
+
+
+def version() -> str:
+    return np.__version__
+
+
+def devices() -> tuple[str, ...]:
+    return ("cpu",)
+
+
+def pin_precision() -> None:
+    """Nothing to pin: NumPy computes in the dtype it is given, IEEE throughout."""
+
+
+def precision() -> dict:
+    return {}
+
+
+def matmul_canary(device: str = "cpu") -> float:
+    a, b = canary_operands()
+    return canary_error(a @ b)
+
+
+def _check(dtype: str, device: str, mode: str) -> None:
+    check_case(NAME, MODES, dtype, mode)
+    if device not in devices():
+        raise PortError(f"{NAME}: device {device!r} not present; present: {', '.join(devices())}")
+
+
+def to_native(params: Params, *, dtype: str = "float64", device: str = "cpu") -> OurNeuralNetwork:
+    _check(dtype, device, "eager")
+    return OurNeuralNetwork(params, dtype=dtype)
+
+
+def from_native(native: OurNeuralNetwork) -> Params:
+    return native.params()
+
+
+def forward(params: Params, X, *, dtype="float64", device="cpu", mode="eager") -> np.ndarray:
+    """X: (n, 2) inputs -> (n,) outputs o1."""
+    net = to_native(params, dtype=dtype, device=device)
+    X = np.asarray(X, dtype=dtype)
+    return np.asarray(net.feedforward(X.T), dtype=np.float64)  # x[0], x[1] are whole columns
+
+
+def loss_and_grads(
+    params: Params, x, y_true, *, dtype="float64", device="cpu", mode="eager"
+) -> tuple[float, Params]:
+    """x: (2,) one sample -> L = (y_true - y_pred)^2 and its nine partials."""
+    net = to_native(params, dtype=dtype, device=device)
+    x = np.asarray(x, dtype=dtype)
+    loss, grads = partials(net, x, net.dtype.type(y_true))
+    return float(loss), {name: float(grads[name]) for name in PARAM_NAMES}
+
+
+def train(
+    params: Params,
+    data,
+    all_y_trues,
+    *,
+    dtype="float64",
+    device="cpu",
+    mode="eager",
+    learn_rate: float = LEARN_RATE,
+    epochs: int = EPOCHS,
+    record_steps: bool = False,
+) -> TrainResult:
+    net = to_native(params, dtype=dtype, device=device)
+    steps = []
+    on_step = (lambda n: steps.append([getattr(n, p) for p in PARAM_NAMES])) if record_steps else None
+    losses = net.train(data, all_y_trues, learn_rate=learn_rate, epochs=epochs, on_step=on_step)
+    return TrainResult(
+        losses=np.asarray(losses, dtype=np.float64),
+        params=net.params(),
+        steps=np.asarray(steps, dtype=np.float64) if record_steps else None,
+        device="cpu",
+    )

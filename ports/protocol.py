@@ -1,0 +1,87 @@
+"""What every port provides, and the types that cross between ports and the harness.
+
+Each port module (`ports.numpy`, `ports.torch`, `ports.jax`) defines the same names:
+
+    NAME, MODES                      the port's name and execution modes (e.g. jit / nojit)
+    version() -> str                 the framework's version
+    devices() -> tuple[str, ...]     the devices present, from ("cpu", "cuda")
+    pin_precision() -> None          full float32 matmuls, TF32 off, float64 enabled
+    precision() -> dict              the precision settings in force
+    matmul_canary(device) -> float   relative error of a float32 matmul (see canary_error)
+    to_native(params, *, dtype, device)   the article's nine numbers in the framework's layout
+    from_native(native) -> Params    and back
+    forward(params, X, *, dtype, device, mode) -> (n,) array
+    loss_and_grads(params, x, y_true, *, dtype, device, mode) -> (loss, nine partials)
+    train(params, data, all_y_trues, *, dtype, device, mode,
+          learn_rate=0.1, epochs=1000, record_steps=False) -> TrainResult
+
+Parameters cross under the article's names (w1..w6, b1..b3); results come back as NumPy
+float64 copies of the port's native values, so every comparison is made once, by the harness.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reference import PARAM_NAMES, Params
+
+DTYPES = ("float32", "float64")
+DEVICES = ("cpu", "cuda")
+
+
+class PortError(Exception):
+    """A port was asked for something it cannot do (an absent device, an unknown dtype...)."""
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a training run gives back, all as NumPy float64.
+
+    losses: (epochs // 10,) the MSE over the four samples after epochs 0, 10, ..., 990.
+    params: the nine parameters after the last step.
+    steps:  (epochs * 4, 9) the parameters after every step, columns in PARAM_NAMES order,
+            or None when not asked for.
+    device: where the port's native arrays lived during training, as the framework reports it.
+    """
+
+    losses: np.ndarray
+    params: Params
+    steps: np.ndarray | None
+    device: str
+
+
+def check_case(port_name: str, modes: tuple[str, ...], dtype: str, mode: str) -> None:
+    """Raise PortError if `dtype` or `mode` is not one this port knows."""
+    if dtype not in DTYPES:
+        raise PortError(f"{port_name}: unknown dtype {dtype!r}; valid: {', '.join(DTYPES)}")
+    if mode not in modes:
+        raise PortError(f"{port_name}: unknown mode {mode!r}; valid: {', '.join(modes)}")
+
+
+def as_params(values) -> Params:
+    """Nine values in PARAM_NAMES order -> {name: float}."""
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    if values.shape != (len(PARAM_NAMES),):
+        raise PortError(f"expected {len(PARAM_NAMES)} parameters, got shape {values.shape}")
+    return dict(zip(PARAM_NAMES, values.tolist()))
+
+
+# The matmul canary: a float32 (N x N) @ (N x N) product of CANARY_VALUE by ones. Every partial
+# sum k (1 + 2^-16), k <= 64, fits float32's 24-bit significand, so IEEE float32 gives each entry
+# exactly 64 + 2^-10 in any summation order; a TF32 matmul rounds its operands to 10 bits,
+# turning 1 + 2^-16 into 1, so the entry comes out as 64.
+CANARY_N = 64
+CANARY_VALUE = 1 + 2**-16
+TF32_CANARY_ERROR = 2**-16 / (1 + 2**-16)
+
+
+def canary_operands() -> tuple[np.ndarray, np.ndarray]:
+    a = np.full((CANARY_N, CANARY_N), CANARY_VALUE, dtype=np.float32)
+    return a, np.ones((CANARY_N, CANARY_N), dtype=np.float32)
+
+
+def canary_error(product) -> float:
+    """Largest relative error of the canary product: 0 for IEEE float32, ~2^-16 for TF32."""
+    exact = CANARY_N * CANARY_VALUE
+    return float(np.max(np.abs(np.asarray(product, dtype=np.float64) - exact)) / exact)
+

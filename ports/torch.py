@@ -1,0 +1,150 @@
+"""The article's network in PyTorch: an nn.Module, autograd, torch.optim.SGD, nn.MSELoss.
+
+Same public functions as ports/numpy.py and ports/jax.py (see ports/protocol.py).
+Layout: hidden = nn.Linear(2, 2) holds weight [[w1, w2], [w3, w4]] and bias [b1, b2];
+output = nn.Linear(2, 1) holds weight [[w5, w6]] and bias [b3].
+"""
+
+import numpy as np
+import torch
+from torch import nn
+
+from reference import Params
+from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY
+
+from .protocol import PortError, TrainResult, as_params, canary_error, canary_operands, check_case
+
+NAME = "torch"
+MODES = ("eager",)
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+class Net(nn.Module):
+    """2 inputs -> 2 sigmoid hidden neurons (h1, h2) -> 1 sigmoid output (o1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.Linear(2, 2)
+        self.output = nn.Linear(2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (n, 2) -> (n,)"""
+        h = torch.sigmoid(self.hidden(x))
+        return torch.sigmoid(self.output(h)).squeeze(-1)
+
+
+def version() -> str:
+    return torch.__version__
+
+
+def devices() -> tuple[str, ...]:
+    return ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
+
+
+def pin_precision() -> None:
+    """IEEE float32 matmuls everywhere: no TF32 in matmuls or cuDNN."""
+    torch.set_float32_matmul_precision("highest")
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+
+
+def precision() -> dict:
+    return {
+        "float32_matmul_precision": torch.get_float32_matmul_precision(),
+        "cuda.matmul.allow_tf32": torch.backends.cuda.matmul.allow_tf32,
+        "cudnn.allow_tf32": torch.backends.cudnn.allow_tf32,
+    }
+
+
+def matmul_canary(device: str = "cpu") -> float:
+    a, b = (torch.as_tensor(m, device=device) for m in canary_operands())
+    return canary_error((a @ b).cpu().numpy())
+
+
+def _check(dtype: str, device: str, mode: str) -> None:
+    check_case(NAME, MODES, dtype, mode)
+    if device not in devices():
+        raise PortError(f"{NAME}: device {device!r} not present; present: {', '.join(devices())}")
+
+
+def to_native(params: Params, *, dtype: str = "float64", device: str = "cpu") -> Net:
+    _check(dtype, device, "eager")
+    p = params
+    net = Net().to(device=device, dtype=_DTYPES[dtype])
+    with torch.no_grad():
+        # From float64 tensors: each value is rounded once, straight to the asked dtype.
+        for param, values in zip(
+            net.parameters(),
+            ([[p["w1"], p["w2"]], [p["w3"], p["w4"]]], [p["b1"], p["b2"]], [[p["w5"], p["w6"]]], [p["b3"]]),
+        ):
+            param.copy_(torch.tensor(values, dtype=torch.float64))
+    return net
+
+
+def _article_vector(tensors) -> torch.Tensor:
+    """(hidden.weight, hidden.bias, output.weight, output.bias) -> nine values, PARAM_NAMES order."""
+    hidden_w, hidden_b, output_w, output_b = tensors
+    return torch.cat([hidden_w.flatten(), output_w.flatten(), hidden_b, output_b])
+
+
+def from_native(net: Net) -> Params:
+    return as_params(_article_vector([p.detach() for p in net.parameters()]).cpu().double())
+
+
+def _tensor(values, net: Net) -> torch.Tensor:
+    """Data onto the module's device and dtype (through float64, never a lossy detour)."""
+    w = net.hidden.weight
+    return torch.as_tensor(np.asarray(values, dtype=np.float64)).to(device=w.device, dtype=w.dtype)
+
+
+def forward(params: Params, X, *, dtype="float64", device="cpu", mode="eager") -> np.ndarray:
+    """X: (n, 2) inputs -> (n,) outputs o1."""
+    net = to_native(params, dtype=dtype, device=device)
+    with torch.no_grad():
+        return net(_tensor(X, net)).cpu().double().numpy()
+
+
+def loss_and_grads(
+    params: Params, x, y_true, *, dtype="float64", device="cpu", mode="eager"
+) -> tuple[float, Params]:
+    """x: (2,) one sample -> L = (y_true - y_pred)^2 and its nine partials, by autograd."""
+    net = to_native(params, dtype=dtype, device=device)
+    loss = nn.MSELoss()(net(_tensor([x], net)), _tensor([y_true], net))
+    loss.backward()
+    grads = _article_vector([p.grad for p in net.parameters()])
+    return loss.item(), as_params(grads.cpu().double())
+
+
+def train(
+    params: Params,
+    data,
+    all_y_trues,
+    *,
+    dtype="float64",
+    device="cpu",
+    mode="eager",
+    learn_rate: float = LEARN_RATE,
+    epochs: int = EPOCHS,
+    record_steps: bool = False,
+) -> TrainResult:
+    net = to_native(params, dtype=dtype, device=device)
+    X, Y = _tensor(data, net), _tensor(all_y_trues, net)
+    optimizer = torch.optim.SGD(net.parameters(), lr=learn_rate)
+    loss_fn = nn.MSELoss()
+    losses, steps = [], []
+    for epoch in range(epochs):
+        for x, y_true in zip(X, Y):
+            optimizer.zero_grad()
+            loss_fn(net(x[None]), y_true[None]).backward()
+            optimizer.step()
+            if record_steps:
+                steps.append(_article_vector([p.detach().clone() for p in net.parameters()]))
+        if epoch % LOG_EVERY == 0:
+            with torch.no_grad():
+                losses.append(loss_fn(net(X), Y))
+    return TrainResult(
+        losses=torch.stack(losses).cpu().double().numpy(),
+        params=from_native(net),
+        steps=torch.stack(steps).cpu().double().numpy() if record_steps else None,
+        device=str(net.hidden.weight.device),
+    )

@@ -1,0 +1,39 @@
+"""Family a: forward outputs of every implementation against the reference."""
+
+import numpy as np
+from hypothesis import given
+
+from crosscheck.checks import PEOPLE, PREDICTION_CASES, forward_check
+from crosscheck.compare import assert_agree, compare
+from reference import SHARED_WEIGHTS, article
+from strategies import inputs, weights
+
+# §1's neuron f(w.x + b) = f(7), as the output neuron: zero weights from h1, h2 and bias 7.
+NEURON_AS_OUTPUT = {**article.NETWORK_EXAMPLE["params"], "w6": 0.0, "b3": 7.0}
+
+
+def test_worked_examples(case):
+    """§1 and §2 at full precision: f(7) = 0.99908..., the network's o1 = 0.72163..."""
+    x = np.array([article.NETWORK_EXAMPLE["x"]])
+    got = [case.forward(NEURON_AS_OUTPUT, x)[0], case.forward(article.NETWORK_EXAMPLE["params"], x)[0]]
+    assert_agree(
+        compare(
+            "forward",
+            got,
+            [article.NEURON_FULL, article.NETWORK_FULL],
+            dtype=case.dtype,
+            case=case.id,
+            labels=["neuron f(7)", "network o1"],
+        )
+    )
+
+
+def test_shared_weights_on_the_people(case):
+    """The shared initial weights on Alice, Bob, Charlie, Diana, Emily and Frank."""
+    people = {name: x for name, (x, _) in PEOPLE.items()} | PREDICTION_CASES
+    assert_agree(forward_check(case, SHARED_WEIGHTS, np.array(list(people.values())), list(people)))
+
+
+@given(params=weights(), X=inputs())
+def test_random_weights_and_inputs(case, params, X):
+    assert_agree(forward_check(case, params, X, [f"x={tuple(row)}" for row in X.tolist()]))

@@ -1,0 +1,54 @@
+"""Family b: the single-sample loss and its nine partials, against the hand derivation and an
+independent float64 finite-difference oracle."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crosscheck.checks import PEOPLE, fd_check, gradient_checks
+from crosscheck.compare import assert_agree, compare
+from reference import PARAM_NAMES, SHARED_WEIGHTS, article
+from strategies import weights
+
+ALL_ONES = article.BACKPROP_EXAMPLE  # §5: all weights 1, all biases 0, Alice
+
+
+@pytest.mark.parametrize("person", list(PEOPLE))
+def test_shared_weights_each_person(case, person):
+    x, y_true = PEOPLE[person]
+    assert_agree(*gradient_checks(case, SHARED_WEIGHTS, x, y_true, person))
+
+
+def test_all_ones_example(case):
+    """§5's worked case, against the reference and against the article's full-precision figures."""
+    params, x, y_true = ALL_ONES["params"], ALL_ONES["x"], ALL_ONES["y_true"]
+    loss, grads = case.loss_and_grads(params, x, y_true)
+    full = article.BACKPROP_FULL
+    assert_agree(
+        *gradient_checks(case, params, x, y_true, "Alice"),
+        compare("loss", [loss], [full["loss"]], dtype=case.dtype, case=case.id, labels=["Alice (article)"]),
+        compare(
+            "gradients",
+            [grads[p] for p in PARAM_NAMES],
+            [full["grads"][p] for p in PARAM_NAMES],
+            dtype=case.dtype,
+            case=case.id,
+            labels=[f"Alice (article)/{p}" for p in PARAM_NAMES],
+        ),
+    )
+
+
+@given(params=weights(), person=st.sampled_from(list(PEOPLE)))
+def test_random_weights(case, params, person):
+    x, y_true = PEOPLE[person]
+    assert_agree(*gradient_checks(case, params, x, y_true, person))
+
+
+@pytest.mark.parametrize("person", list(PEOPLE))
+def test_finite_difference_oracle_shared_weights(case, person):
+    x, y_true = PEOPLE[person]
+    assert_agree(fd_check(case, SHARED_WEIGHTS, x, y_true, person))
+
+
+def test_finite_difference_oracle_all_ones(case):
+    assert_agree(fd_check(case, ALL_ONES["params"], ALL_ONES["x"], ALL_ONES["y_true"], "Alice"))

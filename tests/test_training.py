@@ -1,0 +1,24 @@
+"""Family c: the article's full 1000-epoch run from the shared weights."""
+
+from crosscheck import checks
+from crosscheck.compare import assert_agree
+from reference import SHARED_WEIGHTS
+from reference.article import N_LOGGED
+
+
+def test_training_agrees_with_the_reference(case):
+    """The 100 logged losses, the nine final parameters, the Emily and Frank predictions."""
+    assert_agree(*checks.training_checks(case, SHARED_WEIGHTS))
+
+
+def test_training_ran_where_it_was_asked(case):
+    result = checks.train(case, SHARED_WEIGHTS)
+    assert result.device.split(":")[0] == case.device, f"{case.id}: arrays lived on {result.device}"
+    assert result.losses.shape == (N_LOGGED,)
+    assert result.steps.shape == (4000, 9)
+
+
+def test_emily_is_female_and_frank_male(case):
+    emily, frank = checks.predictions(case, checks.train(case, SHARED_WEIGHTS).params)
+    assert emily > 0.5, f"{case.id}: Emily {emily:.3f} should come out F (1)"
+    assert frank < 0.5, f"{case.id}: Frank {frank:.3f} should come out M (0)"
