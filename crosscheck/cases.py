@@ -59,9 +59,7 @@ def reference_case(dtype: str) -> Case:
     return Case("numpy", "cpu", dtype, "eager")
 
 
-def all_cases(
-    frameworks=tuple(PORTS), devices=("cpu", "cuda"), dtypes=DTYPES, modes=None
-) -> list[Case]:
+def all_cases(frameworks=tuple(PORTS), devices=("cpu", "cuda"), dtypes=DTYPES, modes=None) -> list[Case]:
     """Every combination each framework supports, present or not (absent ones say why)."""
     return [
         Case(name, device, dtype, mode)

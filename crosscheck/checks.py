@@ -23,7 +23,9 @@ EPOCH_LABELS = tuple(f"epoch {i * LOG_EVERY}" for i in range(N_LOGGED))
 def forward_check(case: Case, params: Params, X, labels) -> Check:
     """o1 for each row of X: (n, 2), against the reference in the same dtype."""
     expected = reference_case(case.dtype).forward(params, X)
-    return compare("forward", case.forward(params, X), expected, dtype=case.dtype, case=case.id, labels=labels)
+    return compare(
+        "forward", case.forward(params, X), expected, dtype=case.dtype, case=case.id, labels=labels
+    )
 
 
 def gradient_checks(case: Case, params: Params, x, y_true, who: str) -> list[Check]:
@@ -88,9 +90,20 @@ def predictions(case: Case, trained: Params) -> np.ndarray:
     return case.forward(trained, np.array(list(PREDICTION_CASES.values())))
 
 
+def step_labels(n_steps: int, n_samples: int = len(NAMES)) -> list[str]:
+    """ "epoch E, Name/p" for each parameter after each step, in the order of TrainResult.steps."""
+    return [
+        f"epoch {step // n_samples}, {NAMES[step % n_samples]}/{p}"
+        for step in range(n_steps)
+        for p in PARAM_NAMES
+    ]
+
+
 def training_checks(case: Case, params: Params) -> list[Check]:
     """The 1000-epoch run: the 100 logged losses, the nine final parameters, and the Emily and
-    Frank predictions, against the reference trained from the same weights in the same dtype."""
+    Frank predictions, against the reference trained from the same weights in the same dtype;
+    and the parameters after every one of the 4000 steps (the trajectory), which sees a skipped
+    or reordered sample at the step it happens rather than in its faint effect on the losses."""
     ref = reference_case(case.dtype)
     got, expected = train(case, params), train(ref, params)
     if not got.device.startswith(case.device):
@@ -112,4 +125,13 @@ def training_checks(case: Case, params: Params) -> list[Check]:
             labels=tuple(PREDICTION_CASES),
             **kw,
         ),
+        compare("trajectory", got.steps, expected.steps, labels=step_labels(len(expected.steps)), **kw)
+        if got.steps.shape == expected.steps.shape
+        else _shape_failure("trajectory", case, got.steps.shape, expected.steps.shape),
     ]
+
+
+def _shape_failure(quantity: str, case: Case, got_shape, expected_shape) -> Check:
+    """A failing check for results whose very shape differs (a skipped step, a missing epoch)."""
+    label = f"shape {got_shape}, expected {expected_shape}"
+    return Check(quantity, case.id, (label,), np.array([np.nan]), np.array([0.0]), np.array([0.0]))

@@ -59,20 +59,23 @@ class Check:
         """One line for a report: what, where, got vs expected, error and budget."""
         i = self.worst
         return (
-            f"{self.quantity} [{self.labels[i]}] {self.case}: got {self.got[i]!r}, "
-            f"expected {self.expected[i]!r}, |error| {self.abs_err[i]:.3g} "
+            f"{self.quantity} [{self.labels[i]}] {self.case}: got {float(self.got[i])!r}, "
+            f"expected {float(self.expected[i])!r}, |error| {self.abs_err[i]:.3g} "
             f"{'>' if not self.ratios[i] <= 1 else '<='} tolerance {self.budget[i]:.3g} "
             f"(ratio {self.ratios[i]:.3g})"
         )
 
-    def failures(self) -> list[str]:
-        """A line for every element out of budget."""
+    def failures(self, limit: int = 5) -> list[str]:
+        """A line for each of the first `limit` elements out of budget, then how many more."""
         bad = np.flatnonzero(~(self.ratios <= 1.0))
-        return [
-            f"  {self.labels[i]}: got {self.got[i]!r}, expected {self.expected[i]!r}, "
+        lines = [
+            f"  {self.labels[i]}: got {float(self.got[i])!r}, expected {float(self.expected[i])!r}, "
             f"|error| {self.abs_err[i]:.3g}, tolerance {self.budget[i]:.3g}"
-            for i in bad
+            for i in bad[:limit]
         ]
+        if len(bad) > limit:
+            lines.append(f"  ... and {len(bad) - limit} more of {len(self.labels)}")
+        return lines
 
 
 def compare(

@@ -84,4 +84,3 @@ def canary_error(product) -> float:
     """Largest relative error of the canary product: 0 for IEEE float32, ~2^-16 for TF32."""
     exact = CANARY_N * CANARY_VALUE
     return float(np.max(np.abs(np.asarray(product, dtype=np.float64) - exact)) / exact)
-

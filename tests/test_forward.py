@@ -2,11 +2,11 @@
 
 import numpy as np
 from hypothesis import given
+from strategies import inputs, weights
 
 from crosscheck.checks import PEOPLE, PREDICTION_CASES, forward_check
 from crosscheck.compare import assert_agree, compare
 from reference import SHARED_WEIGHTS, article
-from strategies import inputs, weights
 
 # §1's neuron f(w.x + b) = f(7), as the output neuron: zero weights from h1, h2 and bias 7.
 NEURON_AS_OUTPUT = {**article.NETWORK_EXAMPLE["params"], "w6": 0.0, "b3": 7.0}

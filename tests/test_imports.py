@@ -22,7 +22,10 @@ def test_reference_and_ports_import_no_framework():
 
 
 def test_reference_imports_nothing_of_ports_or_crosscheck():
-    code = "import sys, reference; print(sorted(m for m in sys.modules if m.split('.')[0] in ('ports', 'crosscheck')))"
+    code = (
+        "import sys, reference;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ports', 'crosscheck')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -33,7 +33,11 @@ def _devices(framework, native):
     if framework == "jax":
         import jax
 
-        return {("cuda" if d.platform == "gpu" else d.platform) for leaf in jax.tree.leaves(native) for d in leaf.devices()}
+        return {
+            ("cuda" if d.platform == "gpu" else d.platform)
+            for leaf in jax.tree.leaves(native)
+            for d in leaf.devices()
+        }
     return {"cpu"}
 
 
@@ -49,7 +53,9 @@ def test_native_layout(case, name):
     if case.framework == "torch":
         native = native.requires_grad_(False)
     value = LAYOUT[case.framework](native)[name]
-    assert float(value) == ASYMMETRIC[name], f"{case.id}: {name} should hold {ASYMMETRIC[name]}, holds {value}"
+    assert float(value) == ASYMMETRIC[name], (
+        f"{case.id}: {name} should hold {ASYMMETRIC[name]}, holds {value}"
+    )
     dtype = str(value.dtype).removeprefix("torch.")
     assert dtype == case.dtype, f"{case.id}: {name} is {dtype}, asked {case.dtype}"
 

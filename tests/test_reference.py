@@ -5,10 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import article_script
 import numpy as np
 import pytest
 
-import article_script
 from crosscheck.compare import assert_agree, compare
 from reference import (
     ALL_Y_TRUES,
@@ -18,13 +18,13 @@ from reference import (
     PARAM_NAMES,
     SHARED_WEIGHTS,
     OurNeuralNetwork,
+    article,
     draw,
     mse_loss,
     partials,
     sigmoid,
 )
 from reference import __main__ as reference_main
-from reference import article
 
 DATA_DIR = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
@@ -93,12 +93,18 @@ def test_worked_examples_full_precision():
     o1 = net.feedforward(ex["x"])
     mse = mse_loss(np.array(article.MSE_EXAMPLE["y_true"]), np.array(article.MSE_EXAMPLE["y_pred"]))
     assert_agree(
-        _full("forward", [neuron, h1, o1], [article.NEURON_FULL, article.NETWORK_H_FULL, article.NETWORK_FULL],
-              ["neuron f(7)", "network h1", "network o1"]),
+        _full(
+            "forward",
+            [neuron, h1, o1],
+            [article.NEURON_FULL, article.NETWORK_H_FULL, article.NETWORK_FULL],
+            ["neuron f(7)", "network h1", "network o1"],
+        ),
     )
     assert mse == article.MSE_PRINTED
     assert (round(neuron, 3), round(h1, 4), round(o1, 4)) == (
-        article.NEURON_PRINTED, article.NETWORK_H_PRINTED, article.NETWORK_PRINTED,
+        article.NEURON_PRINTED,
+        article.NETWORK_H_PRINTED,
+        article.NETWORK_PRINTED,
     )
 
 
@@ -110,8 +116,12 @@ def test_backprop_example_full_precision_and_as_printed():
     assert_agree(
         _full("loss", [loss], [full["loss"]], ["Alice"]),
         _full("forward", [net.feedforward(ex["x"])], [full["y_pred"]], ["Alice"]),
-        _full("gradients", [grads[p] for p in PARAM_NAMES], [full["grads"][p] for p in PARAM_NAMES],
-              [f"Alice/{p}" for p in PARAM_NAMES]),
+        _full(
+            "gradients",
+            [grads[p] for p in PARAM_NAMES],
+            [full["grads"][p] for p in PARAM_NAMES],
+            [f"Alice/{p}" for p in PARAM_NAMES],
+        ),
     )
     # The article rounds y_pred to 0.524 and h1 to 0.0474 before its chain rule.
     y_pred, h1 = printed["y_pred"], sigmoid(-3.0)
@@ -136,10 +146,18 @@ def test_seed0_training_reproduces_the_articles_figures():
     trained = net.params()
     assert_agree(
         _full("loss_log", [before, after], [SEED0["loss_before"], SEED0["loss_after"]], ["before", "after"]),
-        _full("final_params", [trained[p] for p in PARAM_NAMES], [SEED0["trained"][p] for p in PARAM_NAMES],
-              PARAM_NAMES),
-        _full("predictions", [net.feedforward(EMILY), net.feedforward(FRANK)], [SEED0["emily"], SEED0["frank"]],
-              ["Emily", "Frank"]),
+        _full(
+            "final_params",
+            [trained[p] for p in PARAM_NAMES],
+            [SEED0["trained"][p] for p in PARAM_NAMES],
+            PARAM_NAMES,
+        ),
+        _full(
+            "predictions",
+            [net.feedforward(EMILY), net.feedforward(FRANK)],
+            [SEED0["emily"], SEED0["frank"]],
+            ["Emily", "Frank"],
+        ),
     )
     assert net.feedforward(EMILY) > 0.5 > net.feedforward(FRANK), "Emily must come out F (1), Frank M (0)"
 
