@@ -4,6 +4,7 @@ Every function returns Checks (see compare.py); the tests assert them and the co
 reports them, so both judge with the same code.
 """
 
+import time
 from functools import lru_cache
 
 import numpy as np
@@ -77,13 +78,20 @@ def fd_check(case: Case, params: Params, x, y_true, who: str) -> Check:
 
 
 @lru_cache(maxsize=64)
-def _train(case: Case, params: tuple[tuple[str, float], ...]):
-    return case.train(dict(params), DATA, ALL_Y_TRUES, record_steps=True)
+def _timed_train(case: Case, params: tuple[tuple[str, float], ...]):
+    start = time.perf_counter()
+    result = case.train(dict(params), DATA, ALL_Y_TRUES, record_steps=True)
+    return result, time.perf_counter() - start
 
 
 def train(case: Case, params: Params):
     """The article's full training run for `case`, run once per case and weights."""
-    return _train(case, tuple(params.items()))
+    return _timed_train(case, tuple(params.items()))[0]
+
+
+def train_seconds(case: Case, params: Params) -> float:
+    """Wall time of that run (for JAX jit, compilation included)."""
+    return _timed_train(case, tuple(params.items()))[1]
 
 
 def predictions(case: Case, trained: Params) -> np.ndarray:

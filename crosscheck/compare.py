@@ -105,6 +105,19 @@ def compare(
     return Check(quantity, case, tuple(labels), got, expected, np.broadcast_to(budget, got.shape))
 
 
+def merge(checks: Sequence[Check]) -> Check:
+    """Several checks of one quantity and one implementation (e.g. one per person) as one."""
+    first = checks[0]
+    if any((c.quantity, c.case) != (first.quantity, first.case) for c in checks):
+        raise ValueError("merge: checks of different quantities or implementations")
+    return Check(
+        first.quantity,
+        first.case,
+        tuple(label for c in checks for label in c.labels),
+        *(np.concatenate([getattr(c, f) for c in checks]) for f in ("got", "expected", "budget")),
+    )
+
+
 def assert_agree(*checks: Check) -> None:
     """Fail with every disagreeing check named, each element out of budget listed."""
     __tracebackhide__ = True

@@ -12,9 +12,14 @@ from .protocol import DEVICES, DTYPES, PortError, TrainResult
 
 @dataclass(frozen=True)
 class PortInfo:
-    name: str  # also the port module's name: ports.<name>
+    name: str
     modes: tuple[str, ...]  # execution modes, the first is the default
     devices: tuple[str, ...]  # devices the framework can use when they are present
+    module: str = ""  # the module implementing the protocol; default ports.<name>
+
+    @property
+    def module_name(self) -> str:
+        return self.module or f"{__name__}.{self.name}"
 
 
 PORTS = {
@@ -37,7 +42,7 @@ def load(name: str) -> ModuleType:
     if name not in PORTS:
         raise PortError(f"unknown framework {name!r}; valid: {', '.join(PORTS)}")
     try:
-        return importlib.import_module(f"{__name__}.{name}")
+        return importlib.import_module(PORTS[name].module_name)
     except Exception as error:  # a broken install can raise more than ImportError (OSError...)
         raise PortUnavailable(f"{name}: cannot be imported ({type(error).__name__}: {error})") from error
 

@@ -29,8 +29,12 @@ def net(p, x):
     return jax.nn.sigmoid(h @ p["output"]["w"].T + p["output"]["b"])[..., 0]
 
 
+def mean_squared_error(y_true, y_pred):
+    return jnp.mean((y_true - y_pred) ** 2)
+
+
 def mse(p, X, Y):
-    return jnp.mean((Y - net(p, X)) ** 2)
+    return mean_squared_error(Y, net(p, X))
 
 
 def sample_loss(p, x, y_true):
@@ -149,6 +153,11 @@ def _device_name(array) -> str:
     return f"{'cuda' if dev.platform == 'gpu' else dev.platform}:{dev.id}"
 
 
+def mse_loss(y_true, y_pred, *, dtype="float64", device="cpu") -> float:
+    dev = _check(dtype, device, MODES[0])
+    return float(mean_squared_error(_put(y_true, dtype, dev), _put(y_pred, dtype, dev)))
+
+
 def forward(params: Params, X, *, dtype="float64", device="cpu", mode="jit") -> np.ndarray:
     """X: (n, 2) inputs -> (n,) outputs o1."""
     dev = _check(dtype, device, mode)
@@ -189,4 +198,3 @@ def train(
         steps=steps if record_steps else None,
         device=_device_name(losses),
     )
-

@@ -7,6 +7,7 @@ hand-derived `partials`, so this is the reference's side of every comparison.
 import numpy as np
 
 from reference import OurNeuralNetwork, Params, partials
+from reference import mse_loss as article_mse_loss
 from reference.article import EPOCHS, LEARN_RATE, PARAM_NAMES
 
 from .protocol import PortError, TrainResult, canary_error, canary_operands, check_case
@@ -49,6 +50,11 @@ def to_native(params: Params, *, dtype: str = "float64", device: str = "cpu") ->
 
 def from_native(native: OurNeuralNetwork) -> Params:
     return native.params()
+
+
+def mse_loss(y_true, y_pred, *, dtype="float64", device="cpu") -> float:
+    _check(dtype, device, "eager")
+    return float(article_mse_loss(np.asarray(y_true, dtype=dtype), np.asarray(y_pred, dtype=dtype)))
 
 
 def forward(params: Params, X, *, dtype="float64", device="cpu", mode="eager") -> np.ndarray:

@@ -10,6 +10,7 @@ Each port module (`ports.numpy`, `ports.torch`, `ports.jax`) defines the same na
     matmul_canary(device) -> float   relative error of a float32 matmul (see canary_error)
     to_native(params, *, dtype, device)   the article's nine numbers in the framework's layout
     from_native(native) -> Params    and back
+    mse_loss(y_true, y_pred, *, dtype, device) -> float   the article's MSE, the framework's way
     forward(params, X, *, dtype, device, mode) -> (n,) array
     loss_and_grads(params, x, y_true, *, dtype, device, mode) -> (loss, nine partials)
     train(params, data, all_y_trues, *, dtype, device, mode,

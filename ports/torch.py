@@ -97,6 +97,12 @@ def _tensor(values, net: Net) -> torch.Tensor:
     return torch.as_tensor(np.asarray(values, dtype=np.float64)).to(device=w.device, dtype=w.dtype)
 
 
+def mse_loss(y_true, y_pred, *, dtype="float64", device="cpu") -> float:
+    _check(dtype, device, "eager")
+    y_true, y_pred = (torch.as_tensor(np.asarray(v, dtype=dtype), device=device) for v in (y_true, y_pred))
+    return nn.MSELoss()(y_pred, y_true).item()
+
+
 def forward(params: Params, X, *, dtype="float64", device="cpu", mode="eager") -> np.ndarray:
     """X: (n, 2) inputs -> (n,) outputs o1."""
     net = to_native(params, dtype=dtype, device=device)

@@ -39,6 +39,9 @@ NETWORK_EXAMPLE = {
 }
 NETWORK_H_PRINTED, NETWORK_H_FULL = 0.9526, 0.9525741268224334
 NETWORK_PRINTED, NETWORK_FULL = 0.7216, 0.7216325609518421
+# §1's neuron run through the whole network: the output neuron with zero weights and bias 7
+# computes o1 = f(0 h1 + 0 h2 + 7) = f(7), so every implementation's forward can show it.
+NEURON_AS_NETWORK = {**NETWORK_EXAMPLE["params"], "w6": 0.0, "b3": 7.0}
 
 # §4 Loss: y_true = [1, 0, 0, 1] against all-zero predictions.
 MSE_EXAMPLE = {"y_true": (1, 0, 0, 1), "y_pred": (0, 0, 0, 0)}

@@ -8,14 +8,14 @@ from crosscheck.checks import PEOPLE, PREDICTION_CASES, forward_check
 from crosscheck.compare import assert_agree, compare
 from reference import SHARED_WEIGHTS, article
 
-# §1's neuron f(w.x + b) = f(7), as the output neuron: zero weights from h1, h2 and bias 7.
-NEURON_AS_OUTPUT = {**article.NETWORK_EXAMPLE["params"], "w6": 0.0, "b3": 7.0}
-
 
 def test_worked_examples(case):
     """§1 and §2 at full precision: f(7) = 0.99908..., the network's o1 = 0.72163..."""
     x = np.array([article.NETWORK_EXAMPLE["x"]])
-    got = [case.forward(NEURON_AS_OUTPUT, x)[0], case.forward(article.NETWORK_EXAMPLE["params"], x)[0]]
+    got = [
+        case.forward(article.NEURON_AS_NETWORK, x)[0],
+        case.forward(article.NETWORK_EXAMPLE["params"], x)[0],
+    ]
     assert_agree(
         compare(
             "forward",

@@ -1,0 +1,108 @@
+"""`crosscheck`: compare the implementations side by side, or walk through the article.
+
+Exit status: 0 when everything agrees, 1 when anything disagrees, 2 for bad usage.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ports import DTYPES, PORTS, PortError
+from reference import SHARED_WEIGHTS, draw
+
+from .errors import UsageError
+from .weights_file import load_weights
+
+DEVICES = ("cpu", "cuda")
+
+
+def _names(kind: str, valid: tuple[str, ...]):
+    """An argparse type: a comma-separated list of names out of `valid`."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        names = tuple(n.strip() for n in text.split(",") if n.strip())
+        unknown = [n for n in names if n not in valid]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(
+                f"unknown {kind} {', '.join(map(repr, unknown)) or '(none given)'}; valid: {', '.join(valid)}"
+            )
+        return names
+
+    return parse
+
+
+def _seed(text: str) -> int:
+    seed = int(text)
+    if not 0 <= seed < 2**32:
+        raise argparse.ArgumentTypeError(f"must be in [0, 2**32) as np.random.seed requires; got {seed}")
+    return seed
+
+
+def initial_weights(args) -> dict:
+    """{"source": description, "params": {...}} from --seed, --weights or the shared ones."""
+    if getattr(args, "weights", None):
+        return {"source": f"file {args.weights}", "params": load_weights(args.weights)}
+    if args.seed is not None:
+        return {"source": f"the article's draw under seed {args.seed}", "params": draw(args.seed)}
+    return {"source": "shared (the article's draw under seed 0)", "params": dict(SHARED_WEIGHTS)}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crosscheck",
+        description="The article's network in NumPy, PyTorch and JAX, checked to agree.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    compare = sub.add_parser(
+        "compare",
+        help="every framework x device x dtype against the reference, in one table",
+        description="Run the forward, gradient and training checks for every available framework x "
+        "device x dtype and print one table. Exit 0 if all agree, 1 if any disagrees, 2 for bad usage.",
+    )
+    compare.add_argument(
+        "--frameworks", type=_names("framework", tuple(PORTS)), help="default: all available"
+    )
+    compare.add_argument("--devices", type=_names("device", DEVICES), help="default: all present")
+    compare.add_argument("--dtypes", type=_names("dtype", DTYPES), help="default: float32,float64")
+    start = compare.add_mutually_exclusive_group()
+    start.add_argument("--seed", type=_seed, help="initial weights: the article's draw under this seed")
+    start.add_argument(
+        "--weights", metavar="FILE.json", help="initial weights from a file (keys w1..w6, b1..b3)"
+    )
+    compare.add_argument("--json", metavar="PATH", help="also write the report as JSON")
+    compare.add_argument("--plot", metavar="PATH.png", help="plot the loss curves and their differences")
+    compare.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+    article = sub.add_parser(
+        "article",
+        help="the article's worked examples and training, beside what each framework computes",
+        description="A walk through the article: each worked example with the article's printed value "
+        "beside what numpy, torch and jax compute, then training side by side.",
+    )
+    article.add_argument("--seed", type=_seed, help="train from the article's draw under this seed")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "compare":
+            from .compare_command import run_compare
+
+            return run_compare(args)
+        from .walkthrough import run_article
+
+        return run_article(args)
+    except (UsageError, PortError) as error:
+        print(f"crosscheck {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+def write_json(data: dict, path: str) -> None:
+    try:
+        Path(path).write_text(json.dumps(data, indent=2, allow_nan=False) + "\n")
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None

@@ -1,0 +1,90 @@
+"""First-divergence locator: where a training run first left the reference, and a likely cause.
+
+Works on the parameters recorded after every step (TrainResult.steps). The first step at which
+any parameter's difference from the reference exceeds its trajectory budget is reported with
+that parameter, both values and the budget. The cause is read from the relative error of that
+step's update (how far the two runs moved, compared with how far the reference moved):
+- about 2^-24 .. 2^-15 in a float64 run: float32 arithmetic somewhere (JAX x64 off, a cast);
+- about 2^-14 .. 2^-8: operands rounded to 10 mantissa bits, i.e. TF32 matmuls;
+- 5% or more: a different update altogether (learning rate, loss scale, sample order, a term);
+- a JAX jit run that diverges while its nojit twin agrees: XLA reordering or fusion under jit.
+"""
+
+import numpy as np
+
+from reference import PARAM_NAMES, Params
+from reference.article import NAMES
+
+from .compare import Check
+
+FLOAT32_SIZED = (2.0**-27, 2.0**-15)
+TF32_SIZED = (2.0**-14, 2.0**-8)
+LOGIC_SIZED = 0.05
+
+CAUSE_FLOAT32 = "float32-sized error where float64 was asked: JAX x64 off or a float32 cast"
+CAUSE_TF32 = "relative error near 2^-11: TF32 matmuls (operands rounded to a 10-bit mantissa)"
+CAUSE_LOGIC = "a different update: learning rate, loss scaling, sample order or a dropped term"
+CAUSE_JIT = "differs only under jit: XLA reordering or fusion of floating-point operations"
+CAUSE_NAN = "a NaN appeared in the parameters"
+CAUSE_STEPS = "a different number of steps: a skipped or extra sample, or another epoch count"
+
+
+def likely_cause(update_rel_err: float, dtype: str) -> str | None:
+    if not np.isfinite(update_rel_err):
+        return CAUSE_NAN
+    if dtype == "float64" and FLOAT32_SIZED[0] <= update_rel_err < FLOAT32_SIZED[1]:
+        return CAUSE_FLOAT32
+    if TF32_SIZED[0] <= update_rel_err <= TF32_SIZED[1]:
+        return CAUSE_TF32
+    if update_rel_err >= LOGIC_SIZED:
+        return CAUSE_LOGIC
+    return None
+
+
+def first_divergence(trajectory: Check, initial: Params, dtype: str) -> dict | None:
+    """The first step where `trajectory` (a Check over steps x parameters) leaves its budget."""
+    n_params = len(PARAM_NAMES)
+    if trajectory.got.size % n_params:  # the runs did not even take the same number of steps
+        return {"step": None, "likely_cause": CAUSE_STEPS, "detail": trajectory.labels[0]}
+    ratios = trajectory.ratios.reshape(-1, n_params)
+    bad_steps = np.flatnonzero(~np.all(ratios <= 1.0, axis=1))
+    if not bad_steps.size:
+        return None
+    step = int(bad_steps[0])
+    param = int(np.argmax(np.where(np.isnan(ratios[step]), np.inf, ratios[step])))
+    got = trajectory.got.reshape(-1, n_params)
+    expected = trajectory.expected.reshape(-1, n_params)
+    budget = trajectory.budget.reshape(-1, n_params)
+    start = np.array([initial[p] for p in PARAM_NAMES])
+    before_got = got[step - 1] if step else start
+    before_expected = expected[step - 1] if step else start
+    moved = expected[step] - before_expected
+    with np.errstate(invalid="ignore", divide="ignore"):
+        update_rel_err = float(
+            np.max(np.abs((got[step] - before_got) - moved)) / max(np.max(np.abs(moved)), 1e-300)
+        )
+    return {
+        "step": step,
+        "epoch": step // len(NAMES),
+        "sample": NAMES[step % len(NAMES)],
+        "parameter": PARAM_NAMES[param],
+        "got": float(got[step, param]),
+        "expected": float(expected[step, param]),
+        "abs_err": float(abs(got[step, param] - expected[step, param])),
+        "tolerance": float(budget[step, param]),
+        "update_rel_err": update_rel_err,
+        "likely_cause": likely_cause(update_rel_err, dtype),
+    }
+
+
+def describe(divergence: dict) -> str:
+    d = divergence
+    if d["step"] is None:
+        return f"the trajectories differ in length ({d['detail']}); likely cause: {d['likely_cause']}"
+    line = (
+        f"first divergence at step {d['step']} (epoch {d['epoch']}, sample {d['sample']}), "
+        f"parameter {d['parameter']}: got {d['got']!r}, expected {d['expected']!r}, "
+        f"|error| {d['abs_err']:.3g} > tolerance {d['tolerance']:.3g}; "
+        f"relative error of that step's update {d['update_rel_err']:.3g}"
+    )
+    return line + (f"; likely cause: {d['likely_cause']}" if d["likely_cause"] else "")

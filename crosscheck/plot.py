@@ -1,0 +1,70 @@
+"""`--plot`: the loss curves of every implementation, and their distance from the reference."""
+
+from reference.article import LOG_EVERY, N_LOGGED
+
+from . import checks
+from .cases import reference_case
+from .errors import UsageError
+
+
+def require_matplotlib() -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError("--plot needs matplotlib: pip install 'nn-crosscheck[plot]'") from None
+
+
+def plot_losses(reports, params, path: str) -> None:
+    """Top: the logged MSE of every implementation over the 1000 epochs, overlaid. Bottom:
+    |loss - reference loss| per logged epoch, log scale, against the same-dtype reference."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .tolerances import TOLERANCES
+
+    epochs = np.arange(N_LOGGED) * LOG_EVERY
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 8), sharex=True, height_ratios=(3, 2))
+    for r in reports:
+        losses = checks.train(r.case, params).losses
+        ref = checks.train(reference_case(r.case.dtype), params).losses
+        style = "-" if r.case.dtype == "float64" else "--"
+        (line,) = top.plot(epochs, losses, style, label=r.case.id, alpha=0.8)
+        diff = np.abs(losses - ref)
+        # Exact agreement has no place on a log scale: drawn at the axis floor, marked "0".
+        bottom.plot(
+            epochs,
+            np.where(diff > 0, diff, np.nan),
+            style,
+            marker=".",
+            ms=3,
+            color=line.get_color(),
+            alpha=0.8,
+        )
+    for dtype in sorted({r.case.dtype for r in reports}):
+        ref = checks.train(reference_case(dtype), params).losses
+        budget = TOLERANCES["loss_log"].budget(ref, dtype)
+        bottom.plot(epochs, budget, ":", color="black", lw=1)
+        bottom.annotate(
+            f"tolerance, {dtype}",
+            (epochs[-1], budget[-1]),
+            textcoords="offset points",
+            xytext=(-4, 4),
+            ha="right",
+            fontsize="small",
+        )
+    top.set_ylabel("MSE over the four samples")
+    top.set_yscale("log")
+    top.set_title("Training from the same initial weights: loss every 10 epochs")
+    top.legend(fontsize="small", ncol=2)
+    top.grid(alpha=0.3)
+    bottom.set_yscale("log")
+    bottom.set_xlabel("epoch")
+    bottom.set_ylabel("|loss - reference loss|")
+    bottom.set_title("Distance from the NumPy reference in the same dtype (no point: exactly equal)")
+    bottom.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

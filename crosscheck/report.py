@@ -1,0 +1,147 @@
+"""The compare report: as a table for people and as JSON for machines (the same data)."""
+
+import math
+import platform
+
+import numpy as np
+
+from .cases import Case
+from .compare import Check
+from .locator import CAUSE_JIT
+from .locator import describe as describe_divergence
+from .precision import describe as describe_precision
+from .suite import CaseReport
+
+SCHEMA_VERSION = 1
+
+
+def environment(preflight: dict) -> dict:
+    versions = {"python": platform.python_version(), "numpy": np.__version__}
+    versions |= {name: entry.get("version") for name, entry in preflight.items() if name != "numpy"}
+    return {
+        "versions": versions,
+        "platform": platform.platform(),
+        "frameworks": preflight,
+    }
+
+
+def mark_jit_only(reports: list[CaseReport]) -> None:
+    """A JAX jit run that diverges while its nojit twin agrees: the cause is the compilation."""
+    verdicts = {r.case: r.passed for r in reports}
+    for r in reports:
+        if r.divergence is None or r.case.mode != "jit":
+            continue
+        twin = Case(r.case.framework, r.case.device, r.case.dtype, "nojit")
+        if verdicts.get(twin) is True:
+            r.divergence["likely_cause"] = CAUSE_JIT
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def check_entry(case: Case, check: Check) -> dict:
+    i = check.worst
+    return {
+        "framework": case.framework,
+        "device": case.device,
+        "dtype": case.dtype,
+        "mode": case.mode,
+        "quantity": check.quantity,
+        "max_abs_err": _finite(check.max_abs_err),
+        "max_rel_err": _finite(check.max_rel_err),
+        "tolerance": float(check.budget[i]),
+        "ratio": _finite(check.ratio),
+        "worst": check.labels[i],
+        "passed": check.passed,
+    }
+
+
+def to_json(reports: list[CaseReport], preflight: dict, weights: dict) -> dict:
+    """{"verdict", "environment", "weights", "checks", "implementations", "divergence"}."""
+    failing = [r for r in reports if r.divergence is not None]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "verdict": "pass" if reports and all(r.passed for r in reports) else "fail",
+        "environment": environment(preflight),
+        "weights": weights,
+        "checks": [check_entry(r.case, c) for r in reports for c in r.checks],
+        "implementations": [
+            {
+                "id": r.case.id,
+                "framework": r.case.framework,
+                "device": r.case.device,
+                "dtype": r.case.dtype,
+                "mode": r.case.mode,
+                "passed": r.passed,
+                "train_seconds": r.train_seconds,
+                "emily": r.emily,
+                "frank": r.frank,
+                "accuracy_vs_float64": r.accuracy or None,
+                "divergence": r.divergence,
+            }
+            for r in reports
+        ],
+        "divergence": ({"id": failing[0].case.id, **failing[0].divergence} if failing else None),
+    }
+
+
+def _g(x: float) -> str:
+    return "nan" if math.isnan(x) else f"{x:.2g}" if x else "0"
+
+
+def header_lines(preflight: dict, weights: dict) -> list[str]:
+    env = environment(preflight)
+    versions = " | ".join(f"{k} {v}" for k, v in env["versions"].items() if v)
+    return [
+        f"versions: {versions}",
+        *(f"  {line}" for line in describe_precision(preflight)),
+        f"initial weights: {weights['source']}",
+    ]
+
+
+COLUMNS = ("implementation", "quantity", "max abs err", "max rel err", "tolerance", "err/tol", "verdict")
+WIDTHS = (24, 13, 12, 12, 10, 8, 7)
+
+
+def _row(values) -> str:
+    cells = [f"{v:<{w}}" if i < 2 else f"{v:>{w}}" for i, (v, w) in enumerate(zip(values, WIDTHS))]
+    return "  ".join(cells).rstrip()
+
+
+def table_lines(reports: list[CaseReport]) -> list[str]:
+    """A block per implementation: a row per quantity, then its training summary."""
+    lines = [_row(COLUMNS), _row("-" * w for w in WIDTHS)]
+    for r in reports:
+        for i, c in enumerate(r.checks):
+            ratio = "inf" if not math.isfinite(c.ratio) else f"{c.ratio:.3f}"
+            lines.append(
+                _row(
+                    (
+                        r.case.id if i == 0 else "",
+                        c.quantity,
+                        _g(c.max_abs_err),
+                        _g(c.max_rel_err),
+                        f"{c.budget[c.worst]:.2g}",
+                        ratio,
+                        "PASS" if c.passed else "FAIL",
+                    )
+                )
+            )
+        summary = (
+            f"trained in {r.train_seconds:.2f} s; Emily {r.emily:.6f} ({'F' if r.emily > 0.5 else 'M'}), "
+            f"Frank {r.frank:.6f} ({'F' if r.frank > 0.5 else 'M'})"
+        )
+        if r.accuracy:
+            summary += f"; final params vs float64: {_g(r.accuracy['final_params_max_abs_err'])}"
+        lines.append(f"{'':<24}  {summary}")
+        if r.divergence:
+            lines.append(f"{'':<24}  {describe_divergence(r.divergence)}")
+    return lines
+
+
+def verdict_line(reports: list[CaseReport]) -> str:
+    failed = [r.case.id for r in reports if not r.passed]
+    if failed:
+        return f"FAIL: {len(failed)} of {len(reports)} implementations disagree: {', '.join(failed)}"
+    return f"PASS: all {len(reports)} implementations agree with the reference on every quantity"

@@ -1,0 +1,2 @@
+def run_article(args):
+    return 0

@@ -1,0 +1,61 @@
+"""Initial weights from a JSON file under the article's names: {"w1": 0.5, ..., "b3": -1.0}."""
+
+import json
+import math
+from pathlib import Path
+
+from reference import PARAM_NAMES, Params
+
+from .errors import UsageError
+
+EXPECTED = "expected an object with exactly the keys " + ", ".join(PARAM_NAMES)
+
+
+def _describe(value) -> str:
+    if isinstance(value, str):
+        return f"a string {value!r}"
+    if isinstance(value, bool):
+        return f"a boolean {str(value).lower()}"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "an object"
+    if value is None:
+        return "null"
+    return repr(value)
+
+
+def load_weights(path: str | Path) -> Params:
+    """Read and validate a weights file; every problem names the file and the key."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read weights file: {error.strerror or error}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(
+            f"{path}: not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+        ) from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: {EXPECTED}; got {_describe(data)}")
+    missing = [k for k in PARAM_NAMES if k not in data]
+    unknown = [k for k in data if k not in PARAM_NAMES]
+    if missing:
+        raise UsageError(f"{path}: missing key {missing[0]!r} ({EXPECTED})")
+    if unknown:
+        raise UsageError(f"{path}: unknown key {unknown[0]!r} ({EXPECTED})")
+    params = {}
+    for key in PARAM_NAMES:
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise UsageError(f"{path}: key {key!r}: expected a number, got {_describe(value)}")
+        if not math.isfinite(value):
+            raise UsageError(f"{path}: key {key!r}: expected a finite number, got {value}")
+        params[key] = float(value)
+    return params
+
+
+def dump_weights(params: Params, path: str | Path) -> None:
+    Path(path).write_text(json.dumps({k: params[k] for k in PARAM_NAMES}, indent=2) + "\n")
