@@ -2,11 +2,12 @@
 
 import numpy as np
 from hypothesis import given
-from strategies import inputs, weights
 
 from crosscheck.checks import PEOPLE, PREDICTION_CASES, forward_check
 from crosscheck.compare import assert_agree, compare
 from reference import SHARED_WEIGHTS, article
+
+from strategies import inputs, weights
 
 
 def test_worked_examples(case):

@@ -4,11 +4,12 @@ independent float64 finite-difference oracle."""
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import weights
 
 from crosscheck.checks import PEOPLE, fd_check, gradient_checks
 from crosscheck.compare import assert_agree, compare
 from reference import PARAM_NAMES, SHARED_WEIGHTS, article
+
+from strategies import weights
 
 ALL_ONES = article.BACKPROP_EXAMPLE  # §5: all weights 1, all biases 0, Alice
 

@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import article_script
 import numpy as np
 import pytest
 
@@ -25,6 +24,8 @@ from reference import (
     sigmoid,
 )
 from reference import __main__ as reference_main
+
+import article_script
 
 DATA_DIR = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent

@@ -1,0 +1,222 @@
+"""`crosscheck compare` and `crosscheck article`: exit codes, bad arguments, the table, the JSON
+schema, the first-divergence locator and the plot."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import ports
+from crosscheck.cli import main
+from ports import PortInfo
+from reference import PARAM_NAMES
+
+import drifted_port
+
+ROOT = Path(__file__).parent.parent
+QUANTITIES = {
+    "forward",
+    "loss",
+    "gradients",
+    "fd_oracle",
+    "loss_log",
+    "final_params",
+    "predictions",
+    "trajectory",
+}
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def validate_report(report: dict) -> None:
+    """The JSON schema README documents."""
+    assert set(report) >= {"verdict", "environment", "weights", "checks", "implementations", "divergence"}
+    assert report["verdict"] in ("pass", "fail")
+    assert set(report["environment"]) >= {"versions", "frameworks"}
+    assert {"python", "numpy"} <= set(report["environment"]["versions"])
+    assert list(report["weights"]["params"]) == list(PARAM_NAMES)
+    for check in report["checks"]:
+        assert set(check) >= {
+            "framework", "device", "dtype", "mode", "quantity",
+            "max_abs_err", "max_rel_err", "tolerance", "ratio", "worst", "passed",
+        }  # fmt: skip
+        assert check["quantity"] in QUANTITIES
+        assert isinstance(check["passed"], bool)
+        assert all(isinstance(check[k], float | None) for k in ("max_abs_err", "max_rel_err", "ratio"))
+    for impl in report["implementations"]:
+        assert set(impl) >= {
+            "id",
+            "framework",
+            "device",
+            "dtype",
+            "mode",
+            "passed",
+            "train_seconds",
+            "emily",
+            "frank",
+        }
+    assert (report["divergence"] is None) == (report["verdict"] == "pass")
+    assert report["verdict"] == ("pass" if all(c["passed"] for c in report["checks"]) else "fail")
+
+
+def test_compare_passes_and_writes_the_json_report(capsys, tmp_path):
+    path = tmp_path / "r.json"
+    code, out, err = run(capsys, "compare", "--json", str(path))
+    assert code == 0, out
+    report = json.loads(path.read_text())
+    validate_report(report)
+    assert report["verdict"] == "pass"
+    seen = {(c["framework"], c["dtype"]) for c in report["checks"]}
+    available = [f for f in ports.PORTS if report["environment"]["frameworks"][f]["available"]]
+    assert seen == {(f, d) for f in available for d in ("float32", "float64")}
+    assert {c["quantity"] for c in report["checks"]} == QUANTITIES
+    assert "[1/" in err  # progress
+
+
+def test_compare_table_has_a_row_per_implementation_and_quantity(capsys):
+    code, out, _ = run(capsys, "compare", "--frameworks", "numpy,torch", "--dtypes", "float64", "--quiet")
+    if code == 2:
+        pytest.skip("torch unavailable")
+    assert code == 0
+    lines = out.splitlines()
+    for header in ("versions: python", "matmul canary", "initial weights: shared"):
+        assert any(header in line for line in lines), header
+    for impl in ("numpy-cpu-float64", "torch-cpu-float64"):
+        start = next(i for i, line in enumerate(lines) if line.startswith(impl))
+        block = lines[start : start + len(QUANTITIES)]
+        assert [line.split()[-1] for line in block] == ["PASS"] * len(QUANTITIES)
+        assert {line.split()[-6] for line in block} == QUANTITIES
+        assert "Emily 0.946160 (F), Frank 0.039850 (M)" in lines[start + len(QUANTITIES)]
+    assert lines[-1].startswith("PASS: all 2 implementations agree")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--frameworks", "tensorflow"], "unknown framework 'tensorflow'; valid: numpy, torch, jax"),
+        (["--devices", "tpu"], "unknown device 'tpu'; valid: cpu, cuda"),
+        (["--dtypes", "float16"], "unknown dtype 'float16'; valid: float32, float64"),
+        (["--seed", "-3"], "must be in [0, 2**32)"),
+        (["--seed", "1", "--weights", "w.json"], "not allowed with argument"),
+    ],
+)
+def test_bad_arguments_exit_2_naming_the_valid_ones(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", *argv])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_absent_device_exits_2_with_a_clear_line(capsys):
+    status = ports.availability()
+    if any(status[f] is None and "cuda" in ports.load(f).devices() for f in ("torch", "jax")):
+        pytest.skip("a CUDA device is present")
+    code, _, err = run(capsys, "compare", "--devices", "cuda", "--quiet")
+    assert code == 2
+    assert err.strip().count("\n") == 0, err
+    assert "device 'cuda' was requested but is not present" in err
+
+
+def test_console_entry_point_exit_code():
+    proc = subprocess.run(
+        [sys.executable, "-m", "crosscheck", "compare", "--frameworks", "tensorflow"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert "valid: numpy, torch, jax" in proc.stderr
+
+
+@pytest.fixture
+def drifted(monkeypatch):
+    monkeypatch.setitem(
+        ports.PORTS, "drifted", PortInfo("drifted", ("eager",), ("cpu",), module="drifted_port")
+    )
+
+
+def test_drifted_port_fails_and_the_locator_names_step_and_parameter(capsys, tmp_path, drifted):
+    path = tmp_path / "r.json"
+    code, out, _ = run(
+        capsys, "compare", "--frameworks", "numpy,drifted", "--dtypes", "float64", "--json", str(path)
+    )
+    assert code == 1
+    report = json.loads(path.read_text())
+    validate_report(report)
+    failed = {c["quantity"] for c in report["checks"] if not c["passed"]}
+    assert {"trajectory", "final_params"} <= failed
+    assert all(c["passed"] for c in report["checks"] if c["framework"] == "numpy")
+    divergence = report["divergence"]
+    step = drifted_port.DRIFT_STEP
+    assert divergence["id"] == "drifted-cpu-float64"
+    assert (divergence["step"], divergence["epoch"], divergence["parameter"]) == (step, step // 4, "w4")
+    assert divergence["sample"] == ("Alice", "Bob", "Charlie", "Diana")[step % 4]
+    assert f"first divergence at step {step} (epoch {step // 4}, sample Charlie), parameter w4" in out
+    row = next(line for line in out.splitlines() if "trajectory" in line and "FAIL" in line)
+    assert row.split()[-1] == "FAIL"
+    assert out.splitlines()[-1].startswith("FAIL: 1 of 2 implementations disagree: drifted-cpu-float64")
+
+
+def test_compare_from_a_seed_and_from_a_weights_file(capsys, tmp_path):
+    code, out, _ = run(capsys, "compare", "--frameworks", "numpy", "--seed", "3", "--quiet")
+    assert code == 0
+    assert "initial weights: the article's draw under seed 3" in out
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(dict(zip(PARAM_NAMES, [0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.7, -0.8, 0.9]))))
+    code, out, _ = run(capsys, "compare", "--frameworks", "numpy", "--weights", str(path), "--quiet")
+    assert code == 0
+    assert f"initial weights: file {path}" in out
+
+
+def test_bad_weights_file_exits_2_naming_file_and_key(capsys, tmp_path):
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps({"w1": 1.0}))
+    code, _, err = run(capsys, "compare", "--frameworks", "numpy", "--weights", str(path), "--quiet")
+    assert code == 2
+    assert (
+        err.strip() == f"crosscheck compare: error: {path}: missing key 'w2' (expected an object with "
+        "exactly the keys w1, w2, w3, w4, w5, w6, b1, b2, b3)"
+    )
+
+
+def test_plot_is_written(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "losses.png"
+    code, _, _ = run(capsys, "compare", "--frameworks", "numpy", "--quiet", "--plot", str(path))
+    assert code == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 20_000
+
+
+def test_article_walkthrough_prints_the_articles_values_beside_each_framework(capsys):
+    code, out, _ = run(capsys, "article")
+    assert code == 0
+    available = [f for f, err in ports.availability().items() if err is None]
+    header = next(line for line in out.splitlines() if line.strip().startswith("article"))
+    assert header.split()[1:] == available
+    for printed in (
+        "0.999",
+        "0.7216",
+        "0.5",
+        "0.524",
+        "-0.952",
+        "0.249",
+        "-0.0904",
+        "0.0214",
+        "0.951",
+        "0.039",
+    ):
+        assert f" {printed} " in out, printed
+    for heading in ("1. One neuron", "4. Backpropagation by hand", "5. All nine partials", "6. Training"):
+        assert heading in out
+    partials = [
+        line for line in out.splitlines() if line.strip().startswith("dL/d") and "(autograd)" not in line
+    ]
+    assert len(partials) == 10  # dL/dw1 in section 4, then the nine of section 5
+    assert "0.946160229" in out and "0.0398503715" in out  # Emily and Frank in every column
