@@ -50,17 +50,6 @@ def test_float32_detour_is_named_from_step_zero():
     assert divergence["likely_cause"] == CAUSE_FLOAT32
 
 
-def _trajectory_float32():
-    steps = []
-    OurNeuralNetwork(SHARED_WEIGHTS, dtype=np.float32).train(
-        DATA,
-        ALL_Y_TRUES,
-        epochs=3,
-        on_step=lambda n: steps.append([float(getattr(n, p)) for p in PARAM_NAMES]),
-    )
-    return steps
-
-
 def test_other_learning_rate_is_a_different_update():
     expected, got = _trajectory(), _trajectory(learn_rate=0.01)
     check = compare("trajectory", got, expected, dtype="float64", case="t", labels=[""] * got.size)
