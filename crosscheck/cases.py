@@ -1,6 +1,6 @@
 """Cases: one implementation to check, as framework x device x dtype x mode."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
 
@@ -14,6 +14,8 @@ class Case:
     device: str
     dtype: str
     mode: str
+    variant: str = ""  # names a modified port (a mutant of the self-test); part of the id
+    port_override: object = field(default=None, compare=False, repr=False)  # that port
 
     @property
     def id(self) -> str:
@@ -21,14 +23,14 @@ class Case:
         parts = [self.framework, self.device, self.dtype]
         if len(PORTS[self.framework].modes) > 1:
             parts.append(self.mode)
-        return "-".join(parts)
+        return "-".join(parts) + (f"~{self.variant}" if self.variant else "")
 
     def __str__(self) -> str:
         return self.id
 
     @cached_property
     def port(self) -> ModuleType:
-        return ports.load(self.framework)
+        return self.port_override or ports.load(self.framework)
 
     def unavailable(self) -> str | None:
         """Why this case cannot run here (framework not importable, device absent), or None."""

@@ -75,6 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--plot", metavar="PATH.png", help="plot the loss curves and their differences")
     compare.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
+    selftest = sub.add_parser(
+        "selftest",
+        help="prove the checks catch each catalogued porting bug (mutation self-test)",
+        description="Run each mutant (a correct port with one realistic bug) through the compare "
+        "checks. Exit 0 if every mutant is caught, 1 if any survives.",
+    )
+    selftest.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    selftest.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
     article = sub.add_parser(
         "article",
         help="the article's worked examples and training, beside what each framework computes",
@@ -93,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
             from .compare_command import run_compare
 
             return run_compare(args)
+        if args.command == "selftest":
+            from .selftest_command import run_selftest
+
+            return run_selftest(args)
         from .walkthrough import run_article
 
         return run_article(args)
