@@ -15,6 +15,7 @@ from .errors import UsageError
 from .weights_file import load_weights
 
 DEVICES = ("cpu", "cuda")
+MODES = tuple(dict.fromkeys(mode for info in PORTS.values() for mode in info.modes))
 
 
 def _names(kind: str, valid: tuple[str, ...]):
@@ -33,7 +34,10 @@ def _names(kind: str, valid: tuple[str, ...]):
 
 
 def _seed(text: str) -> int:
-    seed = int(text)
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer; got {text!r}") from None
     if not 0 <= seed < 2**32:
         raise argparse.ArgumentTypeError(f"must be in [0, 2**32) as np.random.seed requires; got {seed}")
     return seed
@@ -48,8 +52,15 @@ def initial_weights(args) -> dict:
     return {"source": "shared (the article's draw under seed 0)", "params": dict(SHARED_WEIGHTS)}
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad usage is one line on stderr and exit status 2 (argparse adds a usage block)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="crosscheck",
         description="The article's network in NumPy, PyTorch and JAX, checked to agree.",
     )
@@ -66,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--devices", type=_names("device", DEVICES), help="default: all present")
     compare.add_argument("--dtypes", type=_names("dtype", DTYPES), help="default: float32,float64")
+    compare.add_argument(
+        "--modes", type=_names("mode", MODES), help="execution modes (JAX: jit, nojit); default: all"
+    )
     start = compare.add_mutually_exclusive_group()
     start.add_argument("--seed", type=_seed, help="initial weights: the article's draw under this seed")
     start.add_argument(
@@ -73,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     compare.add_argument("--plot", metavar="PATH.png", help="plot the loss curves and their differences")
+    compare.add_argument("--repro", metavar="DIR", help="on any FAIL, write a reproduction bundle here")
     compare.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
     selftest = sub.add_parser(

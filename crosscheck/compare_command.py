@@ -25,7 +25,7 @@ def select_cases(args, status: dict) -> tuple[list[Case], list[str]]:
         else:
             notes.append(f"skipped: {status[name]['error']}")
     devices = args.devices or DEVICES
-    candidates = all_cases(frameworks, devices, args.dtypes or DTYPES)
+    candidates = all_cases(frameworks, devices, args.dtypes or DTYPES, args.modes)
     cases = [c for c in candidates if c.unavailable() is None]
     if args.devices:
         for device in args.devices:
@@ -36,7 +36,9 @@ def select_cases(args, status: dict) -> tuple[list[Case], list[str]]:
                 )
     notes += [f"skipped: {c.unavailable()} [{c.id}]" for c in candidates if c not in cases and args.devices]
     if not cases:
-        raise UsageError("nothing to run: no selected framework is available on the selected devices")
+        raise UsageError(
+            "nothing to run: no selected framework is available with the selected devices and modes"
+        )
     return cases, notes
 
 
@@ -74,6 +76,13 @@ def run_compare(args) -> int:
     data = report.to_json(reports, status, weights)
     if args.json:
         write_json(data, args.json)
+    if args.repro and data["verdict"] == "fail":
+        from .repro import write_bundle
+
+        commands = write_bundle(args.repro, reports, data)
+        print(f"reproduction bundle written to {args.repro}; rerun the failing case(s) with:")
+        for command in commands:
+            print(f"  {command}")
     if args.plot:
         from .plot import plot_losses
 

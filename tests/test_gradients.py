@@ -45,11 +45,18 @@ def test_random_weights(case, params, person):
     assert_agree(*gradient_checks(case, params, x, y_true, person))
 
 
+def _float64_only(case):
+    if case.dtype != "float64":
+        pytest.skip("the oracle judges the derivative in float64: see this implementation's float64 case")
+
+
 @pytest.mark.parametrize("person", list(PEOPLE))
 def test_finite_difference_oracle_shared_weights(case, person):
+    _float64_only(case)
     x, y_true = PEOPLE[person]
     assert_agree(fd_check(case, SHARED_WEIGHTS, x, y_true, person))
 
 
 def test_finite_difference_oracle_all_ones(case):
+    _float64_only(case)
     assert_agree(fd_check(case, ALL_ONES["params"], ALL_ONES["x"], ALL_ONES["y_true"], "Alice"))

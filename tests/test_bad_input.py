@@ -1,0 +1,103 @@
+"""Bad input gives exit status 2 and one clear line naming what was wrong, never a traceback."""
+
+import json
+
+import pytest
+
+import ports
+from crosscheck.cli import main
+from ports import PortInfo
+from reference import PARAM_NAMES
+
+GOOD = dict(zip(PARAM_NAMES, [0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.7, -0.8, 0.9]))
+
+
+def _one_error_line(capsys, argv) -> str:
+    try:
+        code = main(argv)
+    except SystemExit as exit_info:
+        code = exit_info.code
+    out, err = capsys.readouterr()
+    assert code == 2, out + err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (json.dumps({k: v for k, v in GOOD.items() if k != "b2"}), "missing key 'b2'"),
+        (json.dumps({**GOOD, "w7": 1.0}), "unknown key 'w7'"),
+        (json.dumps({**GOOD, "w3": "0.3"}), "key 'w3': expected a number, got a string '0.3'"),
+        (json.dumps({**GOOD, "w5": True}), "key 'w5': expected a number, got a boolean true"),
+        (json.dumps({**GOOD, "b1": None}), "key 'b1': expected a number, got null"),
+        (json.dumps({**GOOD, "w1": [0.1, 0.2]}), "key 'w1': expected a number, got a list of 2"),
+        (json.dumps({**GOOD, "w1": {"value": 1}}), "key 'w1': expected a number, got an object"),
+        (json.dumps({**GOOD, "w4": float("nan")}), "key 'w4': expected a finite number, got nan"),
+        (json.dumps({**GOOD, "w6": float("inf")}), "key 'w6': expected a finite number, got inf"),
+        (json.dumps(list(GOOD.values())), "expected an object with exactly the keys w1, w2"),
+        ('{"w1": 0.1,', "not valid JSON: Expecting property name enclosed in double quotes (line 1, col"),
+        ("", "not valid JSON: Expecting value (line 1, column 1)"),
+    ],
+    ids=[
+        "missing-key", "unknown-key", "string", "boolean", "null", "list", "object", "nan", "inf",
+        "not-an-object", "truncated-json", "empty-file",
+    ],
+)  # fmt: skip
+def test_bad_weights_file(capsys, tmp_path, content, message):
+    path = tmp_path / "weights.json"
+    path.write_text(content)
+    line = _one_error_line(capsys, ["compare", "--frameworks", "numpy", "--weights", str(path)])
+    assert line.startswith(f"crosscheck compare: error: {path}: ")
+    assert message in line
+
+
+def test_missing_weights_file(capsys, tmp_path):
+    path = tmp_path / "absent.json"
+    line = _one_error_line(capsys, ["compare", "--weights", str(path)])
+    assert f"{path}: cannot read weights file: No such file or directory" in line
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["compare", "--frameworks", "tensorflow"],
+            "unknown framework 'tensorflow'; valid: numpy, torch, jax",
+        ),
+        (["compare", "--frameworks", "numpy,mxnet"], "unknown framework 'mxnet'; valid: numpy, torch, jax"),
+        (["compare", "--devices", "tpu"], "unknown device 'tpu'; valid: cpu, cuda"),
+        (["compare", "--dtypes", "bfloat16"], "unknown dtype 'bfloat16'; valid: float32, float64"),
+        (["compare", "--modes", "pmap"], "unknown mode 'pmap'; valid: eager, jit, nojit"),
+        (["compare", "--seed", "x"], "argument --seed: must be an integer; got 'x'"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_unknown_names(capsys, argv, message):
+    assert message in _one_error_line(capsys, argv)
+
+
+@pytest.fixture
+def torch_broken(monkeypatch):
+    monkeypatch.setitem(
+        ports.PORTS, "torch", PortInfo("torch", ("eager",), ("cpu", "cuda"), module="broken_port")
+    )
+
+
+def test_failing_framework_import_is_reported_and_the_others_still_run(capsys, torch_broken):
+    code = main(["compare", "--quiet"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert "torch: unavailable (torch: cannot be imported (ImportError: simulated: libtorch_cpu.so" in out
+    assert "skipped: torch: cannot be imported" in out
+    assert "numpy-cpu-float64" in out and "torch-cpu" not in out
+    assert ports.availability()["torch"].startswith("torch: cannot be imported (ImportError: simulated")
+
+
+def test_explicitly_requested_broken_framework_is_a_usage_error(capsys, torch_broken):
+    line = _one_error_line(capsys, ["compare", "--frameworks", "torch"])
+    assert (
+        "framework 'torch' was requested but is unavailable: torch: cannot be imported (ImportError" in line
+    )

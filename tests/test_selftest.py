@@ -1,0 +1,51 @@
+"""The mutation self-test: every catalogued porting bug is caught by the compare checks."""
+
+import json
+
+import pytest
+
+from crosscheck.cli import main
+from crosscheck.mutants import MUTANTS
+
+REQUIRED = {
+    "hidden_transposed", "output_swapped", "bias_dropped", "learning_rate_0.01", "half_loss",
+    "reversed_samples", "epochs_999", "full_batch", "loss_before_pass", "sequential_updates",
+    "float32_compute", "tf32_matmul", "fast_sigmoid", "nan_partial",
+}  # fmt: skip
+
+
+def test_catalogue_has_the_required_mutants():
+    assert {m.name for m in MUTANTS} >= REQUIRED
+    assert len(MUTANTS) >= 12
+
+
+def test_every_mutant_is_caught(capsys, tmp_path):
+    unavailable = {m.framework for m in MUTANTS if m.case().unavailable()}
+    if unavailable:
+        pytest.skip(f"mutants need {', '.join(sorted(unavailable))}")
+    path = tmp_path / "selftest.json"
+    code = main(["selftest", "--quiet", "--json", str(path)])
+    out, _ = capsys.readouterr()
+    results = json.loads(path.read_text())
+    survivors = [m["name"] for m in results["mutants"] if not m["caught"]]
+    assert not survivors, out
+    assert code == 0
+    assert results["verdict"] == "pass"
+    assert {m["name"] for m in results["mutants"]} == {m.name for m in MUTANTS}
+    for m in results["mutants"]:
+        assert set(m) >= {"name", "caught", "check", "ratio"}
+        assert m["ratio"] is None or m["ratio"] > 1
+    assert out.splitlines()[-1] == f"PASS: all {len(MUTANTS)} mutants caught"
+
+
+def test_a_surviving_mutant_fails_the_selftest(capsys, monkeypatch):
+    """A 'mutant' that changes nothing must survive, and the self-test must say so and exit 1."""
+    from crosscheck import mutants, selftest_command
+
+    harmless = mutants.Mutant("harmless", "no bug at all", "numpy", "float64", "eager", mutants.derive)
+    monkeypatch.setattr(selftest_command, "MUTANTS", [harmless])
+    code = main(["selftest", "--quiet"])
+    out, _ = capsys.readouterr()
+    assert code == 1
+    assert "harmless" in out and "NO" in out
+    assert out.splitlines()[-1] == "FAIL: 1 of 1 mutants survived: harmless"
