@@ -6,6 +6,10 @@ any test runs (crosscheck.precision), and the header says what is in force.
 """
 
 import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -39,3 +43,44 @@ def case(request):
     if reason:
         pytest.skip(reason)
     return request.param
+
+
+# The determinism test compares this process's compare run with one in a fresh process. That run
+# takes as long as a whole compare, so it starts as soon as the test is collected, on the second
+# core, and the test waits for it.
+_EARLY_RUN = pytest.StashKey[tuple]()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    if any(item.get_closest_marker("fresh_process_compare") for item in items):
+        path = Path(tempfile.mkdtemp()) / "fresh.json"
+        argv = [
+            sys.executable,
+            "-m",
+            "crosscheck",
+            "compare",
+            "--devices",
+            "cpu",
+            "--quiet",
+            "--json",
+            str(path),
+        ]
+        proc = subprocess.Popen(
+            argv, cwd=Path(__file__).parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        config.stash[_EARLY_RUN] = (proc, path)
+
+
+def pytest_unconfigure(config):
+    proc, _ = config.stash.get(_EARLY_RUN, (None, None))
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+
+
+@pytest.fixture
+def fresh_process_compare(request) -> Path:
+    """The JSON report of `crosscheck compare --devices cpu` run in a fresh process."""
+    proc, path = request.config.stash[_EARLY_RUN]
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err.decode()
+    return path

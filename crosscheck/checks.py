@@ -5,6 +5,7 @@ reports them, so both judge with the same code.
 """
 
 import time
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -50,7 +51,15 @@ def finite_differences(case: Case, params: Params, x, y_true) -> tuple[np.ndarra
     """Central differences of the implementation's own float64 loss, in PARAM_NAMES order, at
     steps h and h/2 combined by Richardson extrapolation (error O(h^4)); returns the estimates
     and, for each, |D(h) - D(h/2)|: a bound on the estimate's truncation error that grows where
-    the loss is sharply curved (large weights, |x| up to 25)."""
+    the loss is sharply curved (large weights, |x| up to 25). Always float64, so one (cached)
+    computation serves both dtypes of a port."""
+    key = (replace(case, dtype="float64"), tuple(params.items()), tuple(np.ravel(x).tolist()), float(y_true))
+    return _finite_differences(*key)
+
+
+@lru_cache(maxsize=256)
+def _finite_differences(case: Case, params: tuple, x: tuple, y_true: float) -> tuple[np.ndarray, np.ndarray]:
+    params = dict(params)
 
     def loss(p):
         return case.loss_and_grads(p, x, y_true, dtype="float64")[0]
