@@ -16,7 +16,15 @@ import numpy as np
 from reference import Params
 from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY
 
-from .protocol import PortError, TrainResult, as_params, canary_error, canary_operands, check_case
+from .protocol import (
+    BatchResult,
+    PortError,
+    TrainResult,
+    as_params,
+    canary_error,
+    canary_operands,
+    check_case,
+)
 
 NAME = "jax"
 MODES = ("jit", "nojit")
@@ -65,12 +73,46 @@ def _train(p, data, all_y_trues, learn_rate, epochs):
     return losses, trajectory
 
 
+def sweep_train(p, data, all_y_trues, learn_rate, epochs):
+    """N networks at once: `p` carries a leading axis of N. Per-sample SGD for each network
+    (jax.vmap of one step), inside one compiled scan of epochs // 10 blocks of 10 epochs; the
+    loss is taken after each block's first epoch (epochs 0, 10, ...), as the article logs it."""
+
+    def step(p, x, y_true):
+        grads = jax.grad(sample_loss)(p, x, y_true)
+        return jax.tree.map(lambda a, g: a - learn_rate * g, p, grads)
+
+    step_all = jax.vmap(step, in_axes=(0, None, None))
+
+    def epoch(p):
+        for x, y_true in zip(data, all_y_trues):  # four samples: unrolled at trace time
+            p = step_all(p, x, y_true)
+        return p
+
+    def block(p, _):
+        p = epoch(p)
+        loss = jax.vmap(mse, in_axes=(0, None, None))(p, data, all_y_trues)
+        p = jax.lax.fori_loop(0, LOG_EVERY - 1, lambda _, p: epoch(p), p)
+        return p, loss
+
+    p, losses = jax.lax.scan(block, p, None, length=epochs // LOG_EVERY)
+    return p, losses.T
+
+
 _COMPILED = {
     "net": jax.jit(net),
     "loss_and_grads": jax.jit(jax.value_and_grad(sample_loss)),
     "train": jax.jit(_train, static_argnames=("learn_rate", "epochs")),
+    "sweep_train": jax.jit(sweep_train, static_argnames=("learn_rate", "epochs")),
+    "net_many": jax.jit(jax.vmap(net, in_axes=(0, None))),
 }
-_EAGER = {"net": net, "loss_and_grads": jax.value_and_grad(sample_loss), "train": _train}
+_EAGER = {
+    "net": net,
+    "loss_and_grads": jax.value_and_grad(sample_loss),
+    "train": _train,
+    "sweep_train": sweep_train,
+    "net_many": jax.vmap(net, in_axes=(0, None)),
+}
 
 
 def _run(mode: str, name: str, *args, **kwargs):
@@ -198,3 +240,42 @@ def train(
         steps=steps if record_steps else None,
         device=_device_name(losses),
     )
+
+
+def train_many(
+    params: dict,
+    data,
+    all_y_trues,
+    X_predict,
+    *,
+    dtype="float64",
+    device="cpu",
+    mode="jit",
+    learn_rate: float = LEARN_RATE,
+    epochs: int = EPOCHS,
+) -> BatchResult:
+    """params: {name: (N,) array}. jax.vmap of the single-network step, inside one jax.lax.scan."""
+    dev = _check(dtype, device, mode)
+    if epochs % LOG_EVERY:
+        raise PortError(f"jax: train_many needs epochs divisible by {LOG_EVERY}, got {epochs}")
+    p = to_native_many(params, dtype=dtype, device=device)
+    data, all_y_trues = _put(data, dtype, dev), _put(all_y_trues, dtype, dev)
+    p, losses = _run(mode, "sweep_train", p, data, all_y_trues, learn_rate=learn_rate, epochs=epochs)
+    predictions = _run(mode, "net_many", p, _put(X_predict, dtype, dev))
+    return BatchResult(
+        losses=np.asarray(losses, dtype=np.float64),
+        params=_article_vector(p),
+        predictions=np.asarray(predictions, dtype=np.float64),
+    )
+
+
+def to_native_many(params: dict, *, dtype: str = "float64", device: str = "cpu") -> dict:
+    """{name: (N,) array} -> the parameter pytree with a leading axis of N."""
+    dev = _check(dtype, device, MODES[0])
+    p = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    layers = {
+        "hidden": {"w": np.stack([p["w1"], p["w2"], p["w3"], p["w4"]], -1).reshape(-1, 2, 2),
+                   "b": np.stack([p["b1"], p["b2"]], -1)},
+        "output": {"w": np.stack([p["w5"], p["w6"]], -1)[:, None, :], "b": p["b3"][:, None]},
+    }  # fmt: skip
+    return jax.tree.map(lambda v: _put(v, dtype, dev), layers)

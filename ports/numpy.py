@@ -10,7 +10,7 @@ from reference import OurNeuralNetwork, Params, partials
 from reference import mse_loss as article_mse_loss
 from reference.article import EPOCHS, LEARN_RATE, PARAM_NAMES
 
-from .protocol import PortError, TrainResult, canary_error, canary_operands, check_case
+from .protocol import BatchResult, PortError, TrainResult, canary_error, canary_operands, check_case
 
 NAME = "numpy"
 MODES = ("eager",)
@@ -95,4 +95,28 @@ def train(
         params=net.params(),
         steps=np.asarray(steps, dtype=np.float64) if record_steps else None,
         device="cpu",
+    )
+
+
+def train_many(
+    params: dict,
+    data,
+    all_y_trues,
+    X_predict,
+    *,
+    dtype="float64",
+    device="cpu",
+    mode="eager",
+    learn_rate: float = LEARN_RATE,
+    epochs: int = EPOCHS,
+) -> BatchResult:
+    """params: {name: (N,) array}. The article's own loop: its arithmetic broadcasts over N."""
+    _check(dtype, device, mode)
+    net = OurNeuralNetwork(params, dtype=dtype)
+    losses = net.train(data, all_y_trues, learn_rate=learn_rate, epochs=epochs)
+    X_predict = np.asarray(X_predict, dtype=dtype)
+    return BatchResult(
+        losses=np.stack(losses, axis=-1).astype(np.float64),
+        params=np.stack([getattr(net, p) for p in PARAM_NAMES], axis=-1).astype(np.float64),
+        predictions=np.stack([net.feedforward(x) for x in X_predict], axis=-1).astype(np.float64),
     )

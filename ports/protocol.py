@@ -15,6 +15,9 @@ Each port module (`ports.numpy`, `ports.torch`, `ports.jax`) defines the same na
     loss_and_grads(params, x, y_true, *, dtype, device, mode) -> (loss, nine partials)
     train(params, data, all_y_trues, *, dtype, device, mode,
           learn_rate=0.1, epochs=1000, record_steps=False) -> TrainResult
+    train_many(params, data, all_y_trues, X_predict, *, dtype, device, mode,
+               learn_rate=0.1, epochs=1000) -> BatchResult
+                                     N networks at once: each parameter an (N,) array
 
 Parameters cross under the article's names (w1..w6, b1..b3); results come back as NumPy
 float64 copies of the port's native values, so every comparison is made once, by the harness.
@@ -49,6 +52,19 @@ class TrainResult:
     params: Params
     steps: np.ndarray | None
     device: str
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """N networks trained at once, all as NumPy float64.
+
+    losses: (N, epochs // 10) each network's logged MSE; params: (N, 9) the final parameters in
+    PARAM_NAMES order; predictions: (N, m) each network's output for the m rows of X_predict.
+    """
+
+    losses: np.ndarray
+    params: np.ndarray
+    predictions: np.ndarray
 
 
 def check_case(port_name: str, modes: tuple[str, ...], dtype: str, mode: str) -> None:

@@ -12,7 +12,15 @@ from torch import nn
 from reference import Params
 from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY
 
-from .protocol import PortError, TrainResult, as_params, canary_error, canary_operands, check_case
+from .protocol import (
+    BatchResult,
+    PortError,
+    TrainResult,
+    as_params,
+    canary_error,
+    canary_operands,
+    check_case,
+)
 
 NAME = "torch"
 MODES = ("eager",)
@@ -31,6 +39,37 @@ class Net(nn.Module):
         """x: (n, 2) -> (n,)"""
         h = torch.sigmoid(self.hidden(x))
         return torch.sigmoid(self.output(h)).squeeze(-1)
+
+
+class BatchedNet(nn.Module):
+    """N networks at once: each parameter carries a leading axis of N (for train_many)."""
+
+    def __init__(self, params: dict, dtype: torch.dtype, device: str):
+        super().__init__()
+        # torch.tensor copies: the caller's arrays must never become the parameters SGD updates.
+        p = {k: torch.tensor(np.asarray(v, dtype=np.float64), device=device, dtype=dtype) for k, v in params.items()}
+        self.hidden_weight = nn.Parameter(
+            torch.stack([p["w1"], p["w2"], p["w3"], p["w4"]], -1).unflatten(-1, (2, 2))
+        )
+        self.hidden_bias = nn.Parameter(torch.stack([p["b1"], p["b2"]], -1))
+        self.output_weight = nn.Parameter(torch.stack([p["w5"], p["w6"]], -1)[:, None, :])
+        self.output_bias = nn.Parameter(p["b3"][:, None])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (2,) one sample -> (N,) each network's o1."""
+        h = torch.sigmoid(self.hidden_weight @ x + self.hidden_bias)
+        return torch.sigmoid((self.output_weight @ h[..., None])[..., 0] + self.output_bias)[..., 0]
+
+    def article_params(self) -> torch.Tensor:
+        """(N, 9) in PARAM_NAMES order."""
+        n = self.hidden_bias.shape[0]
+        parts = [
+            self.hidden_weight.reshape(n, 4),
+            self.output_weight.reshape(n, 2),
+            self.hidden_bias,
+            self.output_bias,
+        ]
+        return torch.cat(parts, -1).detach()
 
 
 def version() -> str:
@@ -153,4 +192,44 @@ def train(
         params=from_native(net),
         steps=torch.stack(steps).cpu().double().numpy() if record_steps else None,
         device=str(net.hidden.weight.device),
+    )
+
+
+def train_many(
+    params: dict,
+    data,
+    all_y_trues,
+    X_predict,
+    *,
+    dtype="float64",
+    device="cpu",
+    mode="eager",
+    learn_rate: float = LEARN_RATE,
+    epochs: int = EPOCHS,
+) -> BatchResult:
+    """params: {name: (N,) array}. One loss summed over the N networks: each network's gradient
+    is its own (the networks share nothing), so one SGD step updates all N at once."""
+    _check(dtype, device, mode)
+    net = BatchedNet(params, _DTYPES[dtype], device)
+    to = {"device": device, "dtype": _DTYPES[dtype]}
+    X, Y = (torch.as_tensor(np.asarray(a, dtype=np.float64)).to(**to) for a in (data, all_y_trues))
+    optimizer = torch.optim.SGD(net.parameters(), lr=learn_rate)
+    loss_fn = nn.MSELoss(reduction="sum")
+    losses = []
+    for epoch in range(epochs):
+        for x, y_true in zip(X, Y):
+            optimizer.zero_grad()
+            y_pred = net(x)
+            loss_fn(y_pred, y_true.expand_as(y_pred)).backward()
+            optimizer.step()
+        if epoch % LOG_EVERY == 0:
+            with torch.no_grad():
+                losses.append(torch.stack([(y - net(x)) ** 2 for x, y in zip(X, Y)]).mean(0))
+    with torch.no_grad():
+        P = torch.as_tensor(np.asarray(X_predict, dtype=np.float64)).to(**to)
+        predictions = torch.stack([net(x) for x in P], -1)
+    return BatchResult(
+        losses=torch.stack(losses, -1).cpu().double().numpy(),
+        params=net.article_params().cpu().double().numpy(),
+        predictions=predictions.cpu().double().numpy(),
     )

@@ -30,8 +30,9 @@ def deriv_sigmoid(x):
 
 
 def mse_loss(y_true, y_pred):
-    # (1/n) * sum (y_true - y_pred)^2
-    return ((y_true - y_pred) ** 2).mean()
+    # (1/n) * sum (y_true - y_pred)^2, over the last axis: with y_pred of shape (N, n), the
+    # predictions of N networks, it gives each network's loss.
+    return ((y_true - y_pred) ** 2).mean(axis=-1)
 
 
 def partials(net: "OurNeuralNetwork", x, y_true, scale=1) -> tuple[float, Params]:
@@ -51,23 +52,24 @@ def partials(net: "OurNeuralNetwork", x, y_true, scale=1) -> tuple[float, Params
     y_pred = sigmoid(sum_o1)
 
     d_L_d_ypred = scale * (-2 * (y_true - y_pred))  # dL/dypred = -2 (y_true - y_pred)
+    d_o1, d_h1, d_h2 = deriv_sigmoid(sum_o1), deriv_sigmoid(sum_h1), deriv_sigmoid(sum_h2)  # f'
 
     # Neuron o1: ypred = f(w5 h1 + w6 h2 + b3)
-    d_ypred_d_w5 = h1 * deriv_sigmoid(sum_o1)  # h1 f'(sum_o1)
-    d_ypred_d_w6 = h2 * deriv_sigmoid(sum_o1)  # h2 f'(sum_o1)
-    d_ypred_d_b3 = deriv_sigmoid(sum_o1)  # f'(sum_o1)
-    d_ypred_d_h1 = net.w5 * deriv_sigmoid(sum_o1)  # w5 f'(sum_o1)
-    d_ypred_d_h2 = net.w6 * deriv_sigmoid(sum_o1)  # w6 f'(sum_o1)
+    d_ypred_d_w5 = h1 * d_o1  # h1 f'(sum_o1)
+    d_ypred_d_w6 = h2 * d_o1  # h2 f'(sum_o1)
+    d_ypred_d_b3 = d_o1  # f'(sum_o1)
+    d_ypred_d_h1 = net.w5 * d_o1  # w5 f'(sum_o1)
+    d_ypred_d_h2 = net.w6 * d_o1  # w6 f'(sum_o1)
 
     # Neuron h1: h1 = f(w1 x1 + w2 x2 + b1)
-    d_h1_d_w1 = x[0] * deriv_sigmoid(sum_h1)  # x1 f'(sum_h1)
-    d_h1_d_w2 = x[1] * deriv_sigmoid(sum_h1)  # x2 f'(sum_h1)
-    d_h1_d_b1 = deriv_sigmoid(sum_h1)  # f'(sum_h1)
+    d_h1_d_w1 = x[0] * d_h1  # x1 f'(sum_h1)
+    d_h1_d_w2 = x[1] * d_h1  # x2 f'(sum_h1)
+    d_h1_d_b1 = d_h1  # f'(sum_h1)
 
     # Neuron h2: h2 = f(w3 x1 + w4 x2 + b2)
-    d_h2_d_w3 = x[0] * deriv_sigmoid(sum_h2)  # x1 f'(sum_h2)
-    d_h2_d_w4 = x[1] * deriv_sigmoid(sum_h2)  # x2 f'(sum_h2)
-    d_h2_d_b2 = deriv_sigmoid(sum_h2)  # f'(sum_h2)
+    d_h2_d_w3 = x[0] * d_h2  # x1 f'(sum_h2)
+    d_h2_d_w4 = x[1] * d_h2  # x2 f'(sum_h2)
+    d_h2_d_b2 = d_h2  # f'(sum_h2)
 
     loss = (y_true - y_pred) ** 2
     grads = dict(
@@ -98,7 +100,8 @@ class OurNeuralNetwork:
         if params is None:
             params = {name: np.random.normal() for name in PARAM_NAMES}
         for name in PARAM_NAMES:
-            setattr(self, name, self.dtype.type(params[name]))
+            value = params[name]  # a number, or an (N,) array of N networks' values (copied)
+            setattr(self, name, np.array(value, dtype=self.dtype) if np.ndim(value) else self.dtype.type(value))
 
     def params(self) -> Params:
         """The nine parameters under the article's names, as Python floats."""
@@ -120,12 +123,14 @@ class OurNeuralNetwork:
         learn_rate: float = LEARN_RATE,
         epochs: int = EPOCHS,
         on_step=None,
-    ) -> list[float]:
+    ) -> list:
         """Per-sample SGD in table order; returns the MSE logged after every tenth epoch.
 
         - data is a (n x 2) array, n = number of samples in the dataset.
         - all_y_trues is an array of n elements, one per sample.
         `on_step(net)`, if given, is called after every parameter update.
+        With parameters held as (N,) arrays, N networks train at once and each logged entry is
+        an (N,) array of their losses: the arithmetic is the same, elementwise.
         """
         data = np.asarray(data, dtype=self.dtype)
         all_y_trues = np.asarray(all_y_trues, dtype=self.dtype)
@@ -139,6 +144,6 @@ class OurNeuralNetwork:
                 if on_step is not None:
                     on_step(self)
             if epoch % LOG_EVERY == 0:
-                y_preds = np.array([self.feedforward(x) for x in data])
-                losses.append(float(mse_loss(all_y_trues, y_preds)))
+                y_preds = np.array([self.feedforward(x) for x in data])  # (n,), or (n, N)
+                losses.append(mse_loss(all_y_trues, y_preds.T))
         return losses
