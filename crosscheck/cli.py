@@ -99,6 +99,23 @@ def build_parser() -> argparse.ArgumentParser:
     selftest.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     selftest.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
+    sweep = sub.add_parser(
+        "sweep",
+        help="N networks from N initial draws, trained at once in every framework, checked one by one",
+        description="Train N networks (network i from the article's draw under seed FIRST + i) at once in "
+        "every framework, vectorised, and check that all agree on every network. Exit 0 if all agree, "
+        "1 if any disagrees, 2 for bad usage.",
+    )
+    sweep.add_argument(
+        "--seeds", type=int, default=1000, metavar="N", help="number of networks (default 1000)"
+    )
+    sweep.add_argument("--first-seed", type=int, default=0, help="seed of network 0 (default 0)")
+    sweep.add_argument("--dtype", choices=DTYPES, default="float64")
+    sweep.add_argument("--device", choices=DEVICES, default="cpu")
+    sweep.add_argument("--frameworks", type=_names("framework", tuple(PORTS)), help="default: all available")
+    sweep.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    sweep.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
     article = sub.add_parser(
         "article",
         help="the article's worked examples and training, beside what each framework computes",
@@ -117,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
             from .compare_command import run_compare
 
             return run_compare(args)
+        if args.command == "sweep":
+            from .sweep import run_sweep
+
+            return run_sweep(args)
         if args.command == "selftest":
             from .selftest_command import run_selftest
 

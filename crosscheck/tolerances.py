@@ -24,9 +24,12 @@ class Tolerance:
     abs: float
     why: str
 
-    def budget(self, expected: np.ndarray, dtype: str) -> np.ndarray:
+    def budget(self, expected: np.ndarray, dtype: str, axis: int | None = None) -> np.ndarray:
+        """The budget for each element. With `axis`, the scale is taken along it: one scale per
+        network when `expected` holds N networks' values, (N, k) with axis=-1."""
         eps = float(np.finfo(dtype).eps)
-        scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+        expected = np.asarray(expected, dtype=np.float64)
+        scale = np.maximum(1.0, np.max(np.abs(expected), axis=axis, keepdims=axis is not None, initial=0.0))
         return eps * (self.rel * np.abs(expected) + self.abs * scale)
 
 

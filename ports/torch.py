@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from reference import Params
-from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY
+from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY, PARAM_NAMES
 
 from .protocol import (
     BatchResult,
@@ -42,34 +42,28 @@ class Net(nn.Module):
 
 
 class BatchedNet(nn.Module):
-    """N networks at once: each parameter carries a leading axis of N (for train_many)."""
+    """N networks at once, for train_many: the article's nine parameters, each an (N,) tensor.
+
+    Every operation is then elementwise over contiguous (N,) vectors. Stacking them into
+    (N, 2, 2) layer weights instead gives batched 2x2 matmuls whose minor axes have size 2,
+    which are far slower (the same finding as for JAX; docs/benchmarks.md).
+    """
 
     def __init__(self, params: dict, dtype: torch.dtype, device: str):
         super().__init__()
-        # torch.tensor copies: the caller's arrays must never become the parameters SGD updates.
-        p = {k: torch.tensor(np.asarray(v, dtype=np.float64), device=device, dtype=dtype) for k, v in params.items()}
-        self.hidden_weight = nn.Parameter(
-            torch.stack([p["w1"], p["w2"], p["w3"], p["w4"]], -1).unflatten(-1, (2, 2))
-        )
-        self.hidden_bias = nn.Parameter(torch.stack([p["b1"], p["b2"]], -1))
-        self.output_weight = nn.Parameter(torch.stack([p["w5"], p["w6"]], -1)[:, None, :])
-        self.output_bias = nn.Parameter(p["b3"][:, None])
+        for name in PARAM_NAMES:  # torch.tensor copies: SGD must never update the caller's arrays
+            value = torch.tensor(np.asarray(params[name], dtype=np.float64), device=device, dtype=dtype)
+            setattr(self, name, nn.Parameter(value))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (2,) one sample -> (N,) each network's o1."""
-        h = torch.sigmoid(self.hidden_weight @ x + self.hidden_bias)
-        return torch.sigmoid((self.output_weight @ h[..., None])[..., 0] + self.output_bias)[..., 0]
+        h1 = torch.sigmoid(self.w1 * x[0] + self.w2 * x[1] + self.b1)
+        h2 = torch.sigmoid(self.w3 * x[0] + self.w4 * x[1] + self.b2)
+        return torch.sigmoid(self.w5 * h1 + self.w6 * h2 + self.b3)
 
     def article_params(self) -> torch.Tensor:
         """(N, 9) in PARAM_NAMES order."""
-        n = self.hidden_bias.shape[0]
-        parts = [
-            self.hidden_weight.reshape(n, 4),
-            self.output_weight.reshape(n, 2),
-            self.hidden_bias,
-            self.output_bias,
-        ]
-        return torch.cat(parts, -1).detach()
+        return torch.stack([getattr(self, name).detach() for name in PARAM_NAMES], -1)
 
 
 def version() -> str:

@@ -101,7 +101,9 @@ class OurNeuralNetwork:
             params = {name: np.random.normal() for name in PARAM_NAMES}
         for name in PARAM_NAMES:
             value = params[name]  # a number, or an (N,) array of N networks' values (copied)
-            setattr(self, name, np.array(value, dtype=self.dtype) if np.ndim(value) else self.dtype.type(value))
+            setattr(
+                self, name, np.array(value, dtype=self.dtype) if np.ndim(value) else self.dtype.type(value)
+            )
 
     def params(self) -> Params:
         """The nine parameters under the article's names, as Python floats."""
