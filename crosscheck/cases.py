@@ -5,7 +5,7 @@ from functools import cached_property
 from types import ModuleType
 
 import ports
-from ports import DTYPES, PORTS, PortError
+from ports import DEVICES, DTYPES, PORTS, PortError
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,12 @@ class Case:
     mode: str
     variant: str = ""  # names a modified port (a mutant of the self-test); part of the id
     port_override: object = field(default=None, compare=False, repr=False)  # that port
+
+    def __post_init__(self):
+        # Results are cached by Case, and a port object is not part of equality: a modified
+        # port must carry a name of its own, or it would share the unmodified port's results.
+        if self.port_override is not None and not self.variant:
+            raise ValueError("a Case with port_override needs a variant name of its own")
 
     @property
     def id(self) -> str:
@@ -61,7 +67,7 @@ def reference_case(dtype: str) -> Case:
     return Case("numpy", "cpu", dtype, "eager")
 
 
-def all_cases(frameworks=tuple(PORTS), devices=("cpu", "cuda"), dtypes=DTYPES, modes=None) -> list[Case]:
+def all_cases(frameworks=tuple(PORTS), devices=DEVICES, dtypes=DTYPES, modes=None) -> list[Case]:
     """Every combination each framework supports, present or not (absent ones say why)."""
     return [
         Case(name, device, dtype, mode)

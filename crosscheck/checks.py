@@ -15,7 +15,7 @@ from reference.article import LOG_EVERY, N_LOGGED, NAMES
 
 from .cases import Case, reference_case
 from .compare import Check, compare
-from .tolerances import fd_budget, fd_step
+from .tolerances import NUDGE_SIGNS, TOLERANCES, amplification_ratio, fd_budget, fd_step
 
 PEOPLE = dict(zip(NAMES, zip(DATA, ALL_Y_TRUES)))
 PREDICTION_CASES = {"Emily": EMILY, "Frank": FRANK}
@@ -116,6 +116,21 @@ def train_seconds(case: Case, params: Params) -> float:
     return _timed_train(case, tuple(params.items()))[1]
 
 
+def nudged(params: Params, dtype: str) -> Params:
+    """Each parameter moved by one unit in the last place of `dtype`, in a fixed direction."""
+    t = np.dtype(dtype).type
+    return {p: float(np.nextafter(t(v), t(s * np.inf))) for (p, v), s in zip(params.items(), NUDGE_SIGNS)}
+
+
+def amplification(dtype: str, params: Params) -> np.ndarray:
+    """(steps,) how far the reference's own trajectory carries a one-ulp nudge of its initial
+    weights, up to each step, in units of the training tolerance's eps (|p| + scale); at least 1.
+    The training budgets are multiplied by it (see tolerances.py)."""
+    ref = reference_case(dtype)
+    a, b = train(ref, params).steps, train(ref, nudged(params, dtype)).steps
+    return np.maximum(1.0, np.maximum.accumulate(amplification_ratio(a, b, dtype)))
+
+
 def predictions(case: Case, trained: Params) -> np.ndarray:
     return case.forward(trained, np.array(list(PREDICTION_CASES.values())))
 
@@ -138,24 +153,48 @@ def training_checks(case: Case, params: Params) -> list[Check]:
     got, expected = train(case, params), train(ref, params)
     if not got.device.startswith(case.device):
         raise AssertionError(f"{case.id}: asked for {case.device}, but the arrays lived on {got.device}")
+    amp = amplification(case.dtype, params)
+    n = len(DATA)
     kw = {"dtype": case.dtype, "case": case.id}
+
+    def budget(quantity, expected_values, factor):
+        return TOLERANCES[quantity].budget(np.asarray(expected_values), case.dtype) * factor
+
+    expected_params = [expected.params[p] for p in PARAM_NAMES]
+    expected_predictions = predictions(ref, expected.params)
     return [
-        compare("loss_log", got.losses, expected.losses, labels=EPOCH_LABELS, **kw),
+        compare(
+            "loss_log",
+            got.losses,
+            expected.losses,
+            labels=EPOCH_LABELS,
+            budget=budget("loss_log", expected.losses, amp[n - 1 :: n * LOG_EVERY]),
+            **kw,
+        ),
         compare(
             "final_params",
             [got.params[p] for p in PARAM_NAMES],
-            [expected.params[p] for p in PARAM_NAMES],
+            expected_params,
             labels=PARAM_NAMES,
+            budget=budget("final_params", expected_params, amp[-1]),
             **kw,
         ),
         compare(
             "predictions",
             predictions(case, got.params),
-            predictions(ref, expected.params),
+            expected_predictions,
             labels=tuple(PREDICTION_CASES),
+            budget=budget("predictions", expected_predictions, amp[-1]),
             **kw,
         ),
-        compare("trajectory", got.steps, expected.steps, labels=step_labels(len(expected.steps)), **kw)
+        compare(
+            "trajectory",
+            got.steps,
+            expected.steps,
+            labels=step_labels(len(expected.steps)),
+            budget=budget("trajectory", expected.steps, amp[:, None]).reshape(-1),
+            **kw,
+        )
         if got.steps.shape == expected.steps.shape
         else _shape_failure("trajectory", case, got.steps.shape, expected.steps.shape),
     ]

@@ -4,17 +4,12 @@ Exit status: 0 when everything agrees, 1 when anything disagrees, 2 for bad usag
 """
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
-from ports import DTYPES, PORTS, PortError
-from reference import SHARED_WEIGHTS, draw
+from ports import DEVICES, DTYPES, PORTS, PortError
 
 from .errors import UsageError
-from .weights_file import load_weights
 
-DEVICES = ("cpu", "cuda")
 MODES = tuple(dict.fromkeys(mode for info in PORTS.values() for mode in info.modes))
 
 
@@ -22,7 +17,7 @@ def _names(kind: str, valid: tuple[str, ...]):
     """An argparse type: a comma-separated list of names out of `valid`."""
 
     def parse(text: str) -> tuple[str, ...]:
-        names = tuple(n.strip() for n in text.split(",") if n.strip())
+        names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))  # deduplicated
         unknown = [n for n in names if n not in valid]
         if unknown or not names:
             raise argparse.ArgumentTypeError(
@@ -41,15 +36,6 @@ def _seed(text: str) -> int:
     if not 0 <= seed < 2**32:
         raise argparse.ArgumentTypeError(f"must be in [0, 2**32) as np.random.seed requires; got {seed}")
     return seed
-
-
-def initial_weights(args) -> dict:
-    """{"source": description, "params": {...}} from --seed, --weights or the shared ones."""
-    if getattr(args, "weights", None):
-        return {"source": f"file {args.weights}", "params": load_weights(args.weights)}
-    if args.seed is not None:
-        return {"source": f"the article's draw under seed {args.seed}", "params": draw(args.seed)}
-    return {"source": "shared (the article's draw under seed 0)", "params": dict(SHARED_WEIGHTS)}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -148,10 +134,3 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, PortError) as error:
         print(f"crosscheck {args.command}: error: {error}", file=sys.stderr)
         return 2
-
-
-def write_json(data: dict, path: str) -> None:
-    try:
-        Path(path).write_text(json.dumps(data, indent=2, allow_nan=False) + "\n")
-    except OSError as error:
-        raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None

@@ -41,7 +41,7 @@ class Check:
         """error / budget per element; NaN on either side counts as infinitely wrong."""
         with np.errstate(divide="ignore", invalid="ignore"):
             ratios = self.abs_err / self.budget
-        return np.where(np.isnan(self.got) | np.isnan(self.expected), np.inf, ratios)
+        return np.where(np.isnan(self.got) | np.isnan(self.expected) | np.isnan(ratios), np.inf, ratios)
 
     @property
     def worst(self) -> int:

@@ -2,12 +2,14 @@
 
 import sys
 
-from ports import DTYPES, PORTS
+import numpy as np
+
+from ports import DEVICES, DTYPES, PORTS
 
 from . import report
 from .cases import Case, all_cases
-from .cli import DEVICES, initial_weights, write_json
 from .errors import UsageError
+from .options import initial_weights, writable, write_json
 from .precision import preflight
 from .suite import CaseReport, run_case
 
@@ -43,14 +45,25 @@ def select_cases(args, status: dict) -> tuple[list[Case], list[str]]:
 
 
 def run_compare(args) -> int:
+    writable(args.json, "the JSON report")
+    writable(args.plot, "the plot")
+    writable(args.repro, "the reproduction bundle")
     weights = initial_weights(args)
     if args.plot:
         from .plot import require_matplotlib
 
         require_matplotlib()
+        if not args.plot.lower().endswith(".png"):
+            raise UsageError(f"{args.plot}: --plot writes a PNG: give a path ending in .png")
     status = preflight(tuple(dict.fromkeys(("numpy", *(args.frameworks or PORTS)))))
     cases, notes = select_cases(args, status)
     params = weights["params"]
+    for dtype in sorted({c.dtype for c in cases}):
+        for name, value in params.items():
+            if not np.isfinite(np.array(value, dtype=dtype)):
+                raise UsageError(
+                    f"initial weights ({weights['source']}): key {name!r}: {value} overflows {dtype}"
+                )
 
     reports: list[CaseReport] = []
     for i, case in enumerate(cases, 1):

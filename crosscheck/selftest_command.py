@@ -5,8 +5,8 @@ import sys
 
 from reference import SHARED_WEIGHTS
 
-from .cli import write_json
 from .mutants import MUTANTS
+from .options import write_json
 from .precision import preflight
 from .suite import run_case
 

@@ -12,37 +12,32 @@ import time
 import numpy as np
 
 from ports import PORTS
-from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, draw
+from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, draw_many
 from reference.article import LOG_EVERY
 
-from .cases import Case
-from .cli import write_json
+from .cases import Case, reference_case
 from .errors import UsageError
+from .options import write_json
 from .precision import preflight
-from .tolerances import TOLERANCES
+from .tolerances import NUDGE_SIGNS, TOLERANCES, amplification_ratio
 
 QUANTITIES = ("loss_log", "final_params", "predictions")
+PREDICT = np.array([EMILY, FRANK])
 
 
-def draws(n: int, first_seed: int = 0) -> dict[str, np.ndarray]:
-    """{name: (n,) array}: network i is the article's draw under seed first_seed + i."""
-    rows = np.array([[draw(first_seed + i)[p] for p in PARAM_NAMES] for i in range(n)]).reshape(
-        n, len(PARAM_NAMES)
-    )
-    return {p: rows[:, j] for j, p in enumerate(PARAM_NAMES)}
-
-
-def judge(quantity: str, got: np.ndarray, expected: np.ndarray, dtype: str) -> dict:
-    """Network by network: each network's elements against a budget scaled by that network."""
-    budget = TOLERANCES[quantity].budget(expected, dtype, axis=-1)
+def judge(quantity: str, got: np.ndarray, expected: np.ndarray, dtype: str, amp: np.ndarray) -> dict:
+    """Network by network: each network's elements against a budget scaled by that network and
+    multiplied by its amplification (see tolerances.py)."""
+    budget = TOLERANCES[quantity].budget(expected, dtype, axis=-1) * amp[:, None]
     err = np.abs(got - expected)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(np.isnan(got) | np.isnan(expected), np.inf, err / budget)
     per_network = ratio.max(axis=-1)
     worst = int(np.argmax(per_network))
+    finite = np.isfinite(err)
     return {
         "quantity": quantity,
-        "max_abs_err": float(np.nanmax(err)) if np.isfinite(err).any() else None,
+        "max_abs_err": float(err[finite].max()) if finite.any() else None,
         "ratio": float(per_network[worst]) if np.isfinite(per_network[worst]) else None,
         "worst_network": worst,
         "failing_networks": int(np.sum(~(per_network <= 1.0))),
@@ -50,128 +45,172 @@ def judge(quantity: str, got: np.ndarray, expected: np.ndarray, dtype: str) -> d
     }
 
 
+def amplification(reference, params: dict, result, dtype: str) -> np.ndarray:
+    """(N,) per network: how far the reference carries a one-ulp nudge of the initial weights
+    into its logged losses and final parameters, at least 1 (the sweep's analogue of
+    checks.amplification, which follows the whole trajectory of one network)."""
+    t = np.dtype(dtype).type
+    nudged = {
+        p: np.nextafter(np.asarray(v, dtype=dtype), t(s * np.inf))
+        for (p, v), s in zip(params.items(), NUDGE_SIGNS)
+    }
+    other = reference.port.train_many(nudged, DATA, ALL_Y_TRUES, PREDICT, **reference.kwargs)
+    losses, final = (
+        amplification_ratio(getattr(result, f), getattr(other, f), dtype) for f in ("losses", "params")
+    )
+    return np.maximum(1.0, np.maximum(losses, final))
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-def run_sweep(args) -> int:
+def select(args) -> list[Case]:
     if args.seeds < 1:
         raise UsageError(f"--seeds must be at least 1, got {args.seeds}")
-    if not 0 <= args.first_seed or args.first_seed + args.seeds > 2**32:
+    if args.first_seed < 0 or args.first_seed + args.seeds > 2**32:
         raise UsageError("seeds must stay within [0, 2**32), as np.random.seed requires")
     frameworks = args.frameworks or tuple(PORTS)
     status = preflight(tuple(dict.fromkeys(("numpy", *frameworks))))
+    cases = []
     for name in frameworks:
-        if not status[name]["available"] and args.frameworks:
-            raise UsageError(f"framework {name!r} was requested but is unavailable: {status[name]['error']}")
-    cases = [
-        Case(f, args.device, args.dtype, PORTS[f].modes[0]) for f in frameworks if status[f]["available"]
-    ]
-    for case in cases:
+        if not status[name]["available"]:
+            if args.frameworks:
+                raise UsageError(
+                    f"framework {name!r} was requested but is unavailable: {status[name]['error']}"
+                )
+            continue
+        case = Case(name, args.device, args.dtype, PORTS[name].modes[0])
+        if case.framework == "numpy" and args.device != "cpu":
+            continue
         if case.unavailable():
             raise UsageError(f"device {args.device!r} was requested but is not present: {case.unavailable()}")
-    reference = Case("numpy", "cpu", args.dtype, "eager")
-    if reference not in cases:
-        cases.insert(0, reference)
+        cases.append(case)
+    return [reference_case(args.dtype), *(c for c in cases if c != reference_case(args.dtype))]
+
+
+def run_sweep(args) -> int:
+    cases = select(args)
+    reference = cases[0]
 
     def progress(text: str) -> None:
         if not args.quiet:
             print(text, file=sys.stderr, flush=True)
 
     start = time.perf_counter()
-    params = draws(args.seeds, args.first_seed)
-    draw_seconds = time.perf_counter() - start
-    progress(f"drew {args.seeds} initial weights in {draw_seconds:.2f} s")
-    predict = np.array([EMILY, FRANK])
-    results, seconds = {}, {}
+    params = draw_many(args.first_seed, args.seeds)
+    seconds = {"drawing": time.perf_counter() - start}
+    results = {}
     for i, case in enumerate(cases, 1):
         progress(f"[{i}/{len(cases)}] {case.id}: training {args.seeds} networks x 1000 epochs ...")
         t = time.perf_counter()
-        results[case] = case.port.train_many(params, DATA, ALL_Y_TRUES, predict, **case.kwargs)
-        seconds[case] = time.perf_counter() - t
-        progress(f"[{i}/{len(cases)}] {case.id}: {seconds[case]:.2f} s")
-
+        results[case] = case.port.train_many(params, DATA, ALL_Y_TRUES, PREDICT, **case.kwargs)
+        seconds[case.id] = time.perf_counter() - t
+    progress("the reference again, from weights nudged by one ulp (amplification) ...")
+    t = time.perf_counter()
     ref = results[reference]
+    amp = amplification(reference, params, ref, args.dtype)
+    seconds["amplification"] = time.perf_counter() - t
+
     rows = []
-    for case in cases:
-        if case == reference:
-            continue
+    for case in cases[1:]:
         got = results[case]
-        for quantity, g, e in zip(
-            QUANTITIES, (got.losses, got.params, got.predictions), (ref.losses, ref.params, ref.predictions)
-        ):
-            row = {"framework": case.framework, "device": case.device, "dtype": case.dtype, "mode": case.mode}
-            row |= judge(quantity, g, e, args.dtype)
+        for quantity in QUANTITIES:
+            field = {"loss_log": "losses", "final_params": "params", "predictions": "predictions"}[quantity]
+            row = {"id": case.id, "framework": case.framework, "device": case.device, "dtype": case.dtype}
+            row |= {"mode": case.mode} | judge(
+                quantity, getattr(got, field), getattr(ref, field), args.dtype, amp
+            )
             row["worst_seed"] = args.first_seed + row["worst_network"]
             row["rerun"] = (
                 f"crosscheck compare --seed {row['worst_seed']} --frameworks numpy,{case.framework} "
                 f"--devices {case.device} --dtypes {case.dtype}"
             )
             rows.append(row)
+    seconds["total"] = time.perf_counter() - start
+    teaching = lessons(ref)
+    report = {
+        "verdict": "pass" if all(r["passed"] for r in rows) else "fail",
+        "seeds": {"first": args.first_seed, "count": args.seeds},
+        "dtype": args.dtype,
+        "checks": rows,
+        "amplification": {
+            "median": float(np.median(amp)),
+            "max": float(amp.max()),
+            "max_seed": args.first_seed + int(np.argmax(amp)),
+        },
+        "seconds": seconds,
+        "peak_rss_mb": peak_rss_mb(),
+        "teaching": teaching,
+    }
+    print_report(report)
+    if args.json:
+        write_json(report, args.json)
+    return 0 if report["verdict"] == "pass" else 1
 
+
+def lessons(ref) -> dict:
+    """How the networks learned, by the reference: final losses and the two predictions."""
     final_loss = ref.losses[:, -1]
-    emily_f = ref.predictions[:, 0] > 0.5
-    frank_m = ref.predictions[:, 1] < 0.5
-    teaching = {
+    emily_f, frank_m = ref.predictions[:, 0] > 0.5, ref.predictions[:, 1] < 0.5
+    bins = (
+        ("< 0.001", 0, 1e-3),
+        ("0.001-0.01", 1e-3, 1e-2),
+        ("0.01-0.1", 1e-2, 0.1),
+        (">= 0.1", 0.1, np.inf),
+    )
+    return {
+        "last_logged_epoch": (ref.losses.shape[1] - 1) * LOG_EVERY,
         "final_loss_percentiles": {str(q): float(np.percentile(final_loss, q)) for q in (0, 10, 50, 90, 100)},
         "final_loss_bins": {
-            label: int(np.sum((final_loss >= lo) & (final_loss < hi)))
-            for label, lo, hi in (
-                ("< 0.001", 0, 1e-3),
-                ("0.001-0.01", 1e-3, 1e-2),
-                ("0.01-0.1", 1e-2, 0.1),
-                (">= 0.1", 0.1, np.inf),
-            )
-        },  # fmt: skip
+            label: int(np.sum((final_loss >= lo) & (final_loss < hi))) for label, lo, hi in bins
+        },
         "emily_female": int(emily_f.sum()),
         "frank_male": int(frank_m.sum()),
         "both_correct": int((emily_f & frank_m).sum()),
     }
-    total = time.perf_counter() - start
-    verdict = "pass" if all(r["passed"] for r in rows) else "fail"
 
-    print(f"nn-crosscheck sweep: {args.seeds} networks (seeds {args.first_seed}..{args.first_seed + args.seeds - 1}), "
-          f"{args.dtype}, each framework against the NumPy reference network by network")  # fmt: skip
+
+def print_report(report: dict) -> None:
+    seeds, n = report["seeds"], report["seeds"]["count"]
+    last = seeds["first"] + n - 1
+    print(f"nn-crosscheck sweep: {n} networks (seeds {seeds['first']}..{last}), {report['dtype']}, each")
+    print("framework against the NumPy reference, network by network")
     print()
-    print(f"{'implementation':<24}  {'quantity':<13}  {'max abs err':>11}  {'err/tol':>9}  {'failing':>7}  "
-          f"{'worst seed':>10}  verdict")  # fmt: skip
-    for r in rows:
+    head = ("implementation", "quantity", "max abs err", "err/tol", "failing", "worst seed", "verdict")
+    line = "{:<24}  {:<13}  {:>11}  {:>9}  {:>7}  {:>10}  {}"
+    print(line.format(*head))
+    for r in report["checks"]:
         ratio = "inf" if r["ratio"] is None else f"{r['ratio']:.3f}"
         abs_err = "nan" if r["max_abs_err"] is None else f"{r['max_abs_err']:.2g}"
-        impl = Case(r["framework"], r["device"], r["dtype"], r["mode"]).id
-        print(f"{impl:<24}  {r['quantity']:<13}  {abs_err:>11}  {ratio:>9}  {r['failing_networks']:>7}  "
-              f"{r['worst_seed']:>10}  {'PASS' if r['passed'] else 'FAIL'}")  # fmt: skip
-    print()
-    print("time: " + ", ".join(f"{c.id} {s:.2f} s" for c, s in seconds.items()) + f"; drawing {draw_seconds:.2f} s; "
-          f"total {total:.2f} s; peak memory {peak_rss_mb():.0f} MB")  # fmt: skip
-    worst = max(rows, key=lambda r: np.inf if r["ratio"] is None else r["ratio"], default=None)
-    if worst is not None:
-        print(f"rerun the worst network alone: {worst['rerun']}")
-    print()
-    print("What the networks learned (NumPy reference):")
-    p = teaching["final_loss_percentiles"]
-    print(f"  loss after epoch {(ref.losses.shape[1] - 1) * LOG_EVERY} (the last logged): min {p['0']:.2g}, "
-          f"10% {p['10']:.2g}, median {p['50']:.2g}, 90% {p['90']:.2g}, max {p['100']:.2g}")  # fmt: skip
-    print("  " + ", ".join(f"{k}: {v}" for k, v in teaching["final_loss_bins"].items()))
-    n = args.seeds
-    print(f"  Emily classified F by {teaching['emily_female']} of {n}, Frank M by {teaching['frank_male']}, "
-          f"both right by {teaching['both_correct']} ({100 * teaching['both_correct'] / n:.1f}%)")  # fmt: skip
-    print()
-    failed = [r for r in rows if not r["passed"]]
-    print("PASS: every framework agrees on every network" if not failed else
-          f"FAIL: {len(failed)} quantity rows disagree on at least one network")  # fmt: skip
-
-    if args.json:
-        write_json(
-            {
-                "verdict": verdict,
-                "seeds": {"first": args.first_seed, "count": args.seeds},
-                "dtype": args.dtype,
-                "checks": rows,
-                "seconds": {c.id: s for c, s in seconds.items()} | {"draw": draw_seconds, "total": total},
-                "peak_rss_mb": peak_rss_mb(),
-                "teaching": teaching,
-            },
-            args.json,
+        verdict = "PASS" if r["passed"] else "FAIL"
+        print(
+            line.format(
+                r["id"], r["quantity"], abs_err, ratio, r["failing_networks"], r["worst_seed"], verdict
+            )
         )
-    return 0 if verdict == "pass" else 1
+    print()
+    a = report["amplification"]
+    print(f"amplification of a one-ulp nudge by the reference (budget multiplier): median {a['median']:.2g}, "
+          f"max {a['max']:.3g} (seed {a['max_seed']})")  # fmt: skip
+    print("time: " + ", ".join(f"{k} {v:.2f} s" for k, v in report["seconds"].items()))
+    print(f"peak memory (resident): {report['peak_rss_mb']:.0f} MB")
+    worst = max(report["checks"], key=lambda r: np.inf if r["ratio"] is None else r["ratio"], default=None)
+    if worst is not None:
+        print(f"rerun the closest call alone: {worst['rerun']}")
+    print()
+    t = report["teaching"]
+    p = t["final_loss_percentiles"]
+    print("What the networks learned (NumPy reference):")
+    spread = ", ".join(f"{label} {p[q]:.2g}" for label, q in (("min", "0"), ("10%", "10"), ("median", "50"),
+                                                               ("90%", "90"), ("max", "100")))  # fmt: skip
+    print(f"  loss after epoch {t['last_logged_epoch']} (the last logged): {spread}")
+    print("  networks by that loss: " + ", ".join(f"{k}: {v}" for k, v in t["final_loss_bins"].items()))
+    print(f"  Emily classified F by {t['emily_female']} of {n}, Frank M by {t['frank_male']}, "
+          f"both right by {t['both_correct']} ({100 * t['both_correct'] / n:.1f}%)")  # fmt: skip
+    print()
+    failed = [r for r in report["checks"] if not r["passed"]]
+    if failed:
+        print(f"FAIL: {len(failed)} rows disagree on at least one network")
+    else:
+        print(f"PASS: every framework agrees with the reference on all {n} networks")

@@ -10,7 +10,7 @@ from reference.article import LOG_EVERY
 
 from .cases import Case
 from .checks import PREDICTION_CASES, finite_differences
-from .cli import initial_weights
+from .options import initial_weights
 from .precision import preflight
 
 WIDTH = 16

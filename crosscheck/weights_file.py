@@ -25,15 +25,31 @@ def _describe(value) -> str:
     return repr(value)
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    for k in keys:
+        if keys.count(k) > 1:
+            raise _DuplicateKey(k)
+    return dict(pairs)
+
+
 def load_weights(path: str | Path) -> Params:
     """Read and validate a weights file; every problem names the file and the key."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise UsageError(f"{path}: cannot read weights file: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not valid JSON: not UTF-8 text") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey as error:
+        raise UsageError(f"{path}: duplicate key {error.args[0]!r} ({EXPECTED})") from None
     except json.JSONDecodeError as error:
         raise UsageError(
             f"{path}: not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
@@ -51,7 +67,7 @@ def load_weights(path: str | Path) -> Params:
         value = data[key]
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise UsageError(f"{path}: key {key!r}: expected a number, got {_describe(value)}")
-        if not math.isfinite(value):
+        if not math.isfinite(float(value) if abs(value) < 1e308 else math.inf):
             raise UsageError(f"{path}: key {key!r}: expected a finite number, got {value}")
         params[key] = float(value)
     return params

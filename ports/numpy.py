@@ -4,13 +4,15 @@ Nothing is re-implemented here: every function calls the article's `OurNeuralNet
 hand-derived `partials`, so this is the reference's side of every comparison.
 """
 
+import sys
+
 import numpy as np
 
 from reference import OurNeuralNetwork, Params, partials
 from reference import mse_loss as article_mse_loss
 from reference.article import EPOCHS, LEARN_RATE, PARAM_NAMES
 
-from .protocol import BatchResult, PortError, TrainResult, canary_error, canary_operands, check_case
+from .protocol import BatchResult, TrainResult, canary_error, canary_operands, check_case
 
 NAME = "numpy"
 MODES = ("eager",)
@@ -38,9 +40,7 @@ def matmul_canary(device: str = "cpu") -> float:
 
 
 def _check(dtype: str, device: str, mode: str) -> None:
-    check_case(NAME, MODES, dtype, mode)
-    if device not in devices():
-        raise PortError(f"{NAME}: device {device!r} not present; present: {', '.join(devices())}")
+    check_case(sys.modules[__name__], dtype, device, mode)
 
 
 def to_native(params: Params, *, dtype: str = "float64", device: str = "cpu") -> OurNeuralNetwork:
@@ -59,6 +59,7 @@ def mse_loss(y_true, y_pred, *, dtype="float64", device="cpu") -> float:
 
 def forward(params: Params, X, *, dtype="float64", device="cpu", mode="eager") -> np.ndarray:
     """X: (n, 2) inputs -> (n,) outputs o1."""
+    _check(dtype, device, mode)
     net = to_native(params, dtype=dtype, device=device)
     X = np.asarray(X, dtype=dtype)
     return np.asarray(net.feedforward(X.T), dtype=np.float64)  # x[0], x[1] are whole columns
@@ -68,6 +69,7 @@ def loss_and_grads(
     params: Params, x, y_true, *, dtype="float64", device="cpu", mode="eager"
 ) -> tuple[float, Params]:
     """x: (2,) one sample -> L = (y_true - y_pred)^2 and its nine partials."""
+    _check(dtype, device, mode)
     net = to_native(params, dtype=dtype, device=device)
     x = np.asarray(x, dtype=dtype)
     loss, grads = partials(net, x, net.dtype.type(y_true))
@@ -86,6 +88,7 @@ def train(
     epochs: int = EPOCHS,
     record_steps: bool = False,
 ) -> TrainResult:
+    _check(dtype, device, mode)
     net = to_native(params, dtype=dtype, device=device)
     steps = []
     on_step = (lambda n: steps.append([getattr(n, p) for p in PARAM_NAMES])) if record_steps else None

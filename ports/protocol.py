@@ -67,12 +67,14 @@ class BatchResult:
     predictions: np.ndarray
 
 
-def check_case(port_name: str, modes: tuple[str, ...], dtype: str, mode: str) -> None:
-    """Raise PortError if `dtype` or `mode` is not one this port knows."""
+def check_case(port, dtype: str, device: str, mode: str) -> None:
+    """Raise PortError unless `port` knows `dtype` and `mode` and `device` is present."""
     if dtype not in DTYPES:
-        raise PortError(f"{port_name}: unknown dtype {dtype!r}; valid: {', '.join(DTYPES)}")
-    if mode not in modes:
-        raise PortError(f"{port_name}: unknown mode {mode!r}; valid: {', '.join(modes)}")
+        raise PortError(f"{port.NAME}: unknown dtype {dtype!r}; valid: {', '.join(DTYPES)}")
+    if mode not in port.MODES:
+        raise PortError(f"{port.NAME}: unknown mode {mode!r}; valid: {', '.join(port.MODES)}")
+    if device not in port.devices():
+        raise PortError(f"{port.NAME}: device {device!r} not present; present: {', '.join(port.devices())}")
 
 
 def as_params(values) -> Params:

@@ -5,6 +5,9 @@ Layout: hidden = nn.Linear(2, 2) holds weight [[w1, w2], [w3, w4]] and bias [b1,
 output = nn.Linear(2, 1) holds weight [[w5, w6]] and bias [b3].
 """
 
+import functools
+import sys
+
 import numpy as np
 import torch
 from torch import nn
@@ -14,7 +17,6 @@ from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY, PARAM_NAMES
 
 from .protocol import (
     BatchResult,
-    PortError,
     TrainResult,
     as_params,
     canary_error,
@@ -70,6 +72,7 @@ def version() -> str:
     return torch.__version__
 
 
+@functools.cache
 def devices() -> tuple[str, ...]:
     return ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
 
@@ -95,9 +98,7 @@ def matmul_canary(device: str = "cpu") -> float:
 
 
 def _check(dtype: str, device: str, mode: str) -> None:
-    check_case(NAME, MODES, dtype, mode)
-    if device not in devices():
-        raise PortError(f"{NAME}: device {device!r} not present; present: {', '.join(devices())}")
+    check_case(sys.modules[__name__], dtype, device, mode)
 
 
 def to_native(params: Params, *, dtype: str = "float64", device: str = "cpu") -> Net:
@@ -138,6 +139,7 @@ def mse_loss(y_true, y_pred, *, dtype="float64", device="cpu") -> float:
 
 def forward(params: Params, X, *, dtype="float64", device="cpu", mode="eager") -> np.ndarray:
     """X: (n, 2) inputs -> (n,) outputs o1."""
+    _check(dtype, device, mode)
     net = to_native(params, dtype=dtype, device=device)
     with torch.no_grad():
         return net(_tensor(X, net)).cpu().double().numpy()
@@ -147,6 +149,7 @@ def loss_and_grads(
     params: Params, x, y_true, *, dtype="float64", device="cpu", mode="eager"
 ) -> tuple[float, Params]:
     """x: (2,) one sample -> L = (y_true - y_pred)^2 and its nine partials, by autograd."""
+    _check(dtype, device, mode)
     net = to_native(params, dtype=dtype, device=device)
     loss = nn.MSELoss()(net(_tensor([x], net)), _tensor([y_true], net))
     loss.backward()
@@ -166,6 +169,7 @@ def train(
     epochs: int = EPOCHS,
     record_steps: bool = False,
 ) -> TrainResult:
+    _check(dtype, device, mode)
     net = to_native(params, dtype=dtype, device=device)
     X, Y = _tensor(data, net), _tensor(all_y_trues, net)
     optimizer = torch.optim.SGD(net.parameters(), lr=learn_rate)

@@ -2,7 +2,7 @@
 
 from .article import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES
 from .network import OurNeuralNetwork, Params, deriv_sigmoid, mse_loss, partials, sigmoid
-from .weights import SHARED_WEIGHTS, draw
+from .weights import SHARED_WEIGHTS, draw, draw_many
 
 __all__ = [
     "ALL_Y_TRUES",
@@ -15,6 +15,7 @@ __all__ = [
     "Params",
     "deriv_sigmoid",
     "draw",
+    "draw_many",
     "mse_loss",
     "partials",
     "sigmoid",

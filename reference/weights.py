@@ -19,6 +19,16 @@ def draw(seed: int) -> Params:
         np.random.set_state(state)
 
 
+def draw_many(first_seed: int, n: int) -> dict[str, np.ndarray]:
+    """{name: (n,) array}: entry i is `draw(first_seed + i)`, the same numbers (a private legacy
+    generator seeded like the global one, its nine normal draws in the same order)."""
+    generator, rows = np.random.RandomState(), np.empty((n, len(PARAM_NAMES)))
+    for i in range(n):
+        generator.seed(first_seed + i)
+        rows[i] = generator.normal(size=len(PARAM_NAMES))
+    return {name: rows[:, j] for j, name in enumerate(PARAM_NAMES)}
+
+
 # The shared initial weights: the article's draw under seed 0 (a test checks `draw(0)` gives
 # exactly these). Non-symmetric (w2 != w3, w5 != w6), so a transposed layout cannot hide.
 SHARED_WEIGHTS: Params = dict(
