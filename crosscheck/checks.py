@@ -15,7 +15,7 @@ from reference.article import LOG_EVERY, N_LOGGED, NAMES
 
 from .cases import Case, reference_case
 from .compare import Check, compare
-from .tolerances import NUDGE_SIGNS, TOLERANCES, amplification_ratio, fd_budget, fd_step
+from .tolerances import NUDGE_DIRECTIONS, TOLERANCES, amplification_ratio, fd_budget, fd_step
 
 PEOPLE = dict(zip(NAMES, zip(DATA, ALL_Y_TRUES)))
 PREDICTION_CASES = {"Emily": EMILY, "Frank": FRANK}
@@ -116,19 +116,27 @@ def train_seconds(case: Case, params: Params) -> float:
     return _timed_train(case, tuple(params.items()))[1]
 
 
-def nudged(params: Params, dtype: str) -> Params:
-    """Each parameter moved by one unit in the last place of `dtype`, in a fixed direction."""
+def nudged(params: dict, dtype: str, signs) -> dict:
+    """Each parameter (a number or an array) moved by one unit in the last place of `dtype`."""
     t = np.dtype(dtype).type
-    return {p: float(np.nextafter(t(v), t(s * np.inf))) for (p, v), s in zip(params.items(), NUDGE_SIGNS)}
+    return {
+        p: np.nextafter(np.asarray(v, dtype=dtype), t(s * np.inf)) for (p, v), s in zip(params.items(), signs)
+    }
 
 
 def amplification(dtype: str, params: Params) -> np.ndarray:
     """(steps,) how far the reference's own trajectory carries a one-ulp nudge of its initial
-    weights, up to each step, in units of the training tolerance's eps (|p| + scale); at least 1.
-    The training budgets are multiplied by it (see tolerances.py)."""
+    weights, up to each step, in units of the training tolerance's eps (|p| + scale); the
+    largest over NUDGE_DIRECTIONS, at least 1. The training budgets are multiplied by it."""
     ref = reference_case(dtype)
-    a, b = train(ref, params).steps, train(ref, nudged(params, dtype)).steps
-    return np.maximum(1.0, np.maximum.accumulate(amplification_ratio(a, b, dtype)))
+    a = train(ref, params).steps
+    ratios = [
+        amplification_ratio(
+            a, train(ref, {k: float(v) for k, v in nudged(params, dtype, signs).items()}).steps, dtype
+        )
+        for signs in NUDGE_DIRECTIONS
+    ]
+    return np.maximum(1.0, np.maximum.accumulate(np.max(ratios, axis=0)))
 
 
 def predictions(case: Case, trained: Params) -> np.ndarray:

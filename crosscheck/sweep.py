@@ -16,10 +16,11 @@ from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, draw_many
 from reference.article import LOG_EVERY
 
 from .cases import Case, reference_case
+from .checks import nudged
 from .errors import UsageError
 from .options import write_json
 from .precision import preflight
-from .tolerances import NUDGE_SIGNS, TOLERANCES, amplification_ratio
+from .tolerances import NUDGE_DIRECTIONS, TOLERANCES, amplification_ratio
 
 QUANTITIES = ("loss_log", "final_params", "predictions")
 PREDICT = np.array([EMILY, FRANK])
@@ -47,18 +48,18 @@ def judge(quantity: str, got: np.ndarray, expected: np.ndarray, dtype: str, amp:
 
 def amplification(reference, params: dict, result, dtype: str) -> np.ndarray:
     """(N,) per network: how far the reference carries a one-ulp nudge of the initial weights
-    into its logged losses and final parameters, at least 1 (the sweep's analogue of
-    checks.amplification, which follows the whole trajectory of one network)."""
-    t = np.dtype(dtype).type
-    nudged = {
-        p: np.nextafter(np.asarray(v, dtype=dtype), t(s * np.inf))
-        for (p, v), s in zip(params.items(), NUDGE_SIGNS)
-    }
-    other = reference.port.train_many(nudged, DATA, ALL_Y_TRUES, PREDICT, **reference.kwargs)
-    losses, final = (
-        amplification_ratio(getattr(result, f), getattr(other, f), dtype) for f in ("losses", "params")
-    )
-    return np.maximum(1.0, np.maximum(losses, final))
+    into its logged losses and final parameters, the largest over NUDGE_DIRECTIONS, at least 1
+    (the sweep's analogue of checks.amplification, which follows one network's trajectory).
+    All directions train as one batch of len(NUDGE_DIRECTIONS) x N networks."""
+    n, k = len(result.params), len(NUDGE_DIRECTIONS)
+    batches = [nudged(params, dtype, signs) for signs in NUDGE_DIRECTIONS]
+    stacked = {p: np.concatenate([b[p] for b in batches]) for p in params}
+    other = reference.port.train_many(stacked, DATA, ALL_Y_TRUES, PREDICT, **reference.kwargs)
+    worst = np.ones(n)
+    for field in ("losses", "params"):
+        mine, theirs = getattr(result, field), getattr(other, field).reshape(k, n, -1)
+        worst = np.maximum(worst, np.max([amplification_ratio(mine, t, dtype) for t in theirs], axis=0))
+    return worst
 
 
 def peak_rss_mb() -> float:
