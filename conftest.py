@@ -6,6 +6,7 @@ any test runs (crosscheck.precision), and the header says what is in force.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,9 +52,10 @@ def case(request):
 _EARLY_RUN = pytest.StashKey[tuple]()
 
 
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected what they will
 def pytest_collection_modifyitems(session, config, items):
     if any(item.get_closest_marker("fresh_process_compare") for item in items):
-        path = Path(tempfile.mkdtemp()) / "fresh.json"
+        path = Path(tempfile.mkdtemp(prefix="nn-crosscheck-")) / "fresh.json"
         argv = [
             sys.executable,
             "-m",
@@ -72,9 +74,12 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def pytest_unconfigure(config):
-    proc, _ = config.stash.get(_EARLY_RUN, (None, None))
-    if proc is not None and proc.poll() is None:
-        proc.kill()
+    proc, path = config.stash.get(_EARLY_RUN, (None, None))
+    if proc is not None:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 @pytest.fixture

@@ -109,9 +109,12 @@ def _forward_without_b3(self, x):
 
 
 def _tf32(t):
-    """Round to TF32's 10-bit mantissa, straight through for autograd."""
+    """Round float32 to TF32's 10-bit mantissa, straight through for autograd. TF32 exists only
+    for float32 matmuls: float64 ones (the finite-difference oracle's) are left alone."""
     import torch
 
+    if t.dtype != torch.float32:
+        return t
     mantissa, exponent = torch.frexp(t)
     rounded = torch.ldexp(torch.round(mantissa * 2048) / 2048, exponent)
     return t + (rounded - t).detach()

@@ -33,8 +33,15 @@ def write_bundle(directory: str, reports: list[CaseReport], data: dict) -> list[
         (out / "report.json").write_text(json.dumps(data, indent=2, allow_nan=False) + "\n")
         failing = [r for r in reports if not r.passed]
         commands = [rerun_command(r, weights_path) for r in failing]
-        lines = ["#!/bin/sh", "# Rerun each failing case alone, from the same initial weights.", *commands]
-        (out / "commands.sh").write_text("\n".join(lines) + "\n")
+        lines = [
+            "#!/bin/sh",
+            "# Rerun each failing case alone, from the same initial weights, where compare ran.",
+            f"cd {shlex.quote(str(Path.cwd()))} || exit 2",
+            *commands,
+        ]
+        script = out / "commands.sh"
+        script.write_text("\n".join(lines) + "\n")
+        script.chmod(0o755)
     except OSError as error:
         raise UsageError(
             f"{directory}: cannot write the reproduction bundle: {error.strerror or error}"

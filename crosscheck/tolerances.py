@@ -104,8 +104,10 @@ def amplification_ratio(a: np.ndarray, b: np.ndarray, dtype: str, axis=-1) -> np
 # h = eps^(1/3) * max(1, |p|), combined by Richardson extrapolation. Its rounding error is about
 # eps |L| / h = eps^(2/3) |L|; its truncation error is bounded by |D(h) - D(h/2)|, which the
 # oracle measures for each partial (large where the loss is sharply curved: large weights, |x|
-# up to 25), so the budget is that measured bound plus FD_ABS eps^(2/3) per unit of scale.
-# Measured over the article's data and random draws: the rounding part stays below 3 eps^(2/3).
+# up to 25), so the budget is that measured bound plus FD_ABS eps^(2/3) per unit of scale for
+# the rounding. Measured on the article's data (shared weights and the all-ones example) the
+# whole error stays below 0.04 of this budget (`python scripts/measure_agreement.py`), and the
+# saturation property tests exercise it on random draws up to |w| = 40.
 FD_STEP_EXPONENT = 1 / 3
 FD_ABS = 32
 

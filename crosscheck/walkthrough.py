@@ -94,7 +94,8 @@ def run_article(args) -> int:
     )
     sum_h = params["w1"] * xs[0] + params["w2"] * xs[1] + params["b1"]
     h1 = sigmoid(sum_h)
-    sum_o = params["w5"] * h1 + params["w6"] * h1 + params["b3"]
+    h2 = sigmoid(params["w3"] * xs[0] + params["w4"] * xs[1] + params["b2"])
+    sum_o = params["w5"] * h1 + params["w6"] * h2 + params["b3"]
     y_pred = sigmoid(sum_o)
     results = {name: c.loss_and_grads(params, xs, y_true) for name, c in cases.items()}
     pred = {name: c.forward(params, xs[None])[0] for name, c in cases.items()}

@@ -32,9 +32,11 @@ def test_repro_bundle_reruns_the_failing_case(capsys, tmp_path, drifted):
         "report.json",
         "commands.sh",
     }
-    commands = [
-        line for line in (bundle / "commands.sh").read_text().splitlines() if not line.startswith("#")
-    ]
+    script = bundle / "commands.sh"
+    assert script.stat().st_mode & 0o111, "commands.sh should be executable"
+    lines = script.read_text().splitlines()
+    assert lines[2].startswith("cd ")
+    commands = [line for line in lines[3:] if not line.startswith("#")]
     # Only drifted-cpu-float64 fails: a 1e-9 drift is below float32's resolution at w4 ~ 2.
     first = json.loads((bundle / "report.json").read_text())["divergence"]
     assert len(commands) == 1

@@ -33,8 +33,10 @@ def test_every_mutant_is_caught(capsys, tmp_path):
     assert results["verdict"] == "pass"
     assert {m["name"] for m in results["mutants"]} == {m.name for m in MUTANTS}
     for m in results["mutants"]:
-        assert set(m) >= {"name", "caught", "check", "ratio"}
-        assert m["ratio"] is None or m["ratio"] > 1
+        assert set(m) >= {"name", "caught", "check", "ratio", "narrow"}
+        assert m["check"] in m["checks_failed"]
+        assert m["narrow"] == (m["ratio"] is not None and m["ratio"] < 10)
+        assert ("narrow margin" in out.split(m["name"], 1)[1].splitlines()[0]) == m["narrow"]
     assert out.splitlines()[-1] == f"PASS: all {len(MUTANTS)} mutants caught"
 
 
