@@ -85,6 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
     selftest.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     selftest.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
+    bench = sub.add_parser(
+        "bench",
+        help="time the 1000-epoch training in each framework's idioms",
+        description="Time the article's training for each implementation and idiomatic mode: one warm-up, "
+        "then repeated timed runs (median, min, max), compile time apart, ratios to the NumPy reference.",
+    )
+    bench.add_argument("--repeats", type=int, default=5, help="timed runs after the warm-up (default 5)")
+    bench.add_argument("--dtypes", type=_names("dtype", DTYPES), help="default: float32,float64")
+    bench.add_argument("--frameworks", type=_names("framework", tuple(PORTS)), help="default: all available")
+    bench.add_argument("--device", choices=DEVICES, default="cpu")
+    bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    bench.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
     sweep = sub.add_parser(
         "sweep",
         help="N networks from N initial draws, trained at once in every framework, checked one by one",
@@ -120,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
             from .compare_command import run_compare
 
             return run_compare(args)
+        if args.command == "bench":
+            from .bench import run_bench
+
+            return run_bench(args)
         if args.command == "sweep":
             from .sweep import run_sweep
 

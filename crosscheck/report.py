@@ -1,6 +1,7 @@
 """The compare report: as a table for people and as JSON for machines (the same data)."""
 
 import math
+import os
 import platform
 
 import numpy as np
@@ -21,8 +22,21 @@ def environment(preflight: dict) -> dict:
     return {
         "versions": versions,
         "platform": platform.platform(),
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count(),
         "frameworks": preflight,
     }
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def mark_jit_only(reports: list[CaseReport]) -> None:

@@ -12,10 +12,11 @@ import time
 import numpy as np
 
 from ports import PORTS
-from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, draw_many
+from ports.protocol import BatchResult
+from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, OurNeuralNetwork, draw_many
 from reference.article import LOG_EVERY
 
-from .cases import Case, reference_case
+from .cases import Case
 from .checks import nudged
 from .errors import UsageError
 from .options import write_json
@@ -46,20 +47,29 @@ def judge(quantity: str, got: np.ndarray, expected: np.ndarray, dtype: str, amp:
     }
 
 
-def amplification(reference, params: dict, result, dtype: str) -> np.ndarray:
-    """(N,) per network: how far the reference carries a one-ulp nudge of the initial weights
-    into its logged losses and final parameters, the largest over NUDGE_DIRECTIONS, at least 1
-    (the sweep's analogue of checks.amplification, which follows one network's trajectory).
-    All directions train as one batch of len(NUDGE_DIRECTIONS) x N networks."""
-    n, k = len(result.params), len(NUDGE_DIRECTIONS)
-    batches = [nudged(params, dtype, signs) for signs in NUDGE_DIRECTIONS]
-    stacked = {p: np.concatenate([b[p] for b in batches]) for p in params}
-    other = reference.port.train_many(stacked, DATA, ALL_Y_TRUES, PREDICT, **reference.kwargs)
-    worst = np.ones(n)
-    for field in ("losses", "params"):
-        mine, theirs = getattr(result, field), getattr(other, field).reshape(k, n, -1)
-        worst = np.maximum(worst, np.max([amplification_ratio(mine, t, dtype) for t in theirs], axis=0))
-    return worst
+def reference_sweep(params: dict, dtype: str) -> tuple[BatchResult, np.ndarray]:
+    """The reference for N networks, and each network's amplification: the largest growth, at
+    any epoch's end, of a one-ulp nudge of its initial weights over NUDGE_DIRECTIONS, in units of
+    the training tolerance's eps (|p| + scale), at least 1 (as checks.amplification does for one
+    network). The N networks and their k nudged copies train as one batch of (1 + k) N."""
+    n, k = len(params[PARAM_NAMES[0]]), len(NUDGE_DIRECTIONS)
+    copies = [params, *(nudged(params, dtype, signs) for signs in NUDGE_DIRECTIONS)]
+    batch = {p: np.concatenate([np.asarray(c[p], dtype=dtype) for c in copies]) for p in PARAM_NAMES}
+    net = OurNeuralNetwork(batch, dtype=dtype)
+    worst, steps = np.ones(n), [0]
+
+    def on_step(net):
+        steps[0] += 1
+        if steps[0] % len(DATA) == 0:  # at each epoch's end
+            values = np.stack([getattr(net, p) for p in PARAM_NAMES], -1).reshape(k + 1, n, -1)
+            for other in values[1:]:
+                np.maximum(worst, amplification_ratio(values[0], other, dtype), out=worst)
+
+    losses = np.stack(net.train(DATA, ALL_Y_TRUES, on_step=on_step), -1)[:n]
+    trained = np.stack([getattr(net, p) for p in PARAM_NAMES], -1)[:n]
+    predictions = np.stack([net.feedforward(x) for x in PREDICT.astype(dtype)], -1)[:n]
+    as64 = (a.astype(np.float64) for a in (losses, trained, predictions))
+    return BatchResult(*as64), worst
 
 
 def peak_rss_mb() -> float:
@@ -87,12 +97,11 @@ def select(args) -> list[Case]:
         if case.unavailable():
             raise UsageError(f"device {args.device!r} was requested but is not present: {case.unavailable()}")
         cases.append(case)
-    return [reference_case(args.dtype), *(c for c in cases if c != reference_case(args.dtype))]
+    return [c for c in cases if c.framework != "numpy"]
 
 
 def run_sweep(args) -> int:
     cases = select(args)
-    reference = cases[0]
 
     def progress(text: str) -> None:
         if not args.quiet:
@@ -101,20 +110,18 @@ def run_sweep(args) -> int:
     start = time.perf_counter()
     params = draw_many(args.first_seed, args.seeds)
     seconds = {"drawing": time.perf_counter() - start}
+    progress(f"the reference: {args.seeds} networks and {len(NUDGE_DIRECTIONS)} nudged copies of each ...")
+    t = time.perf_counter()
+    ref, amp = reference_sweep(params, args.dtype)
+    seconds["numpy reference and amplification"] = time.perf_counter() - t
     results = {}
     for i, case in enumerate(cases, 1):
         progress(f"[{i}/{len(cases)}] {case.id}: training {args.seeds} networks x 1000 epochs ...")
         t = time.perf_counter()
         results[case] = case.port.train_many(params, DATA, ALL_Y_TRUES, PREDICT, **case.kwargs)
         seconds[case.id] = time.perf_counter() - t
-    progress("the reference again, from weights nudged by one ulp (amplification) ...")
-    t = time.perf_counter()
-    ref = results[reference]
-    amp = amplification(reference, params, ref, args.dtype)
-    seconds["amplification"] = time.perf_counter() - t
-
     rows = []
-    for case in cases[1:]:
+    for case in cases:
         got = results[case]
         for quantity in QUANTITIES:
             field = {"loss_log": "losses", "final_params": "params", "predictions": "predictions"}[quantity]

@@ -283,3 +283,24 @@ def train_many(
         params=np.stack([np.asarray(p[name], dtype=np.float64) for name in PARAM_NAMES], -1),
         predictions=np.asarray(predictions, dtype=np.float64),
     )
+
+
+@functools.partial(jax.jit, static_argnames="learn_rate")
+def _sgd_step(p, x, y_true, learn_rate):
+    grads = jax.grad(sample_loss)(p, x, y_true)
+    return jax.tree.map(lambda a, g: a - learn_rate * g, p, grads)
+
+
+def train_per_step(
+    params: Params, data, all_y_trues, *, dtype="float64", device="cpu", learn_rate=LEARN_RATE, epochs=EPOCHS
+) -> Params:
+    """The article's loop in Python, one jitted SGD step a sample (for `crosscheck bench`):
+    the common first port to JAX, before the loop moves into lax.scan. Returns the trained
+    parameters."""
+    dev = _check(dtype, device, "jit")
+    p = to_native(params, dtype=dtype, device=device)
+    data, all_y_trues = _put(data, dtype, dev), _put(all_y_trues, dtype, dev)
+    for _ in range(epochs):
+        for x, y_true in zip(data, all_y_trues):
+            p = _sgd_step(p, x, y_true, learn_rate)
+    return from_native(p)

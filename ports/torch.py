@@ -231,3 +231,29 @@ def train_many(
         params=net.article_params().cpu().double().numpy(),
         predictions=predictions.cpu().double().numpy(),
     )
+
+
+def train_functional(
+    params: Params, data, all_y_trues, *, dtype="float64", device="cpu", learn_rate=LEARN_RATE, epochs=EPOCHS
+) -> Params:
+    """The article's loop with torch.func: gradients by torch.func.grad of a functional_call of
+    the same Net, updated by hand (for `crosscheck bench`). Returns the trained parameters."""
+    from torch.func import functional_call, grad
+
+    _check(dtype, device, "eager")
+    net = to_native(params, dtype=dtype, device=device)
+    weights = {k: v.detach() for k, v in net.named_parameters()}
+    X, Y = _tensor(data, net), _tensor(all_y_trues, net)
+
+    def sample_loss(weights, x, y_true):
+        return nn.functional.mse_loss(functional_call(net, weights, (x[None],)), y_true[None])
+
+    sample_grad = grad(sample_loss)
+    for _ in range(epochs):
+        for x, y_true in zip(X, Y):
+            grads = sample_grad(weights, x, y_true)
+            weights = {k: w - learn_rate * grads[k] for k, w in weights.items()}
+    with torch.no_grad():
+        for k, w in net.named_parameters():
+            w.copy_(weights[k])
+    return from_native(net)
