@@ -52,7 +52,9 @@ def partials(net: "OurNeuralNetwork", x, y_true, scale=1) -> tuple[float, Params
     y_pred = sigmoid(sum_o1)
 
     d_L_d_ypred = scale * (-2 * (y_true - y_pred))  # dL/dypred = -2 (y_true - y_pred)
-    d_o1, d_h1, d_h2 = deriv_sigmoid(sum_o1), deriv_sigmoid(sum_h1), deriv_sigmoid(sum_h2)  # f'
+    # f' on each pre-activation sum: f'(s) = f(s) (1 - f(s)), and f(s) is already at hand (h1,
+    # h2, y_pred), so this is deriv_sigmoid(sum_h1) etc. bit for bit, without evaluating f again.
+    d_h1, d_h2, d_o1 = h1 * (1 - h1), h2 * (1 - h2), y_pred * (1 - y_pred)
 
     # Neuron o1: ypred = f(w5 h1 + w6 h2 + b3)
     d_ypred_d_w5 = h1 * d_o1  # h1 f'(sum_o1)

@@ -1,0 +1,53 @@
+"""Measure the speed targets of docs/benchmarks.md, each in fresh processes on this machine.
+
+- import: `import torch, jax` in a fresh interpreter (median of 5)
+- reference vs script: `python -m reference --seed 0` against the straight transcription of the
+  article's script in tests/article_script.py doing the same (median of 7 each)
+- suite: the README's test command, `python -m pytest -q` with CI=true (one run), as a multiple
+  of the import time
+Run: python scripts/measure_targets.py [--no-suite]
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = (
+    "import sys; sys.path.insert(0, 'tests'); import article_script; print(article_script.run(0), end='')"
+)
+
+
+def wall(argv: list[str], repeats: int, env=None) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(argv, cwd=ROOT, check=True, capture_output=True, env=env)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    py = sys.executable
+    imports = wall([py, "-c", "import torch, jax"], 5)
+    reference = wall([py, "-m", "reference", "--seed", "0"], 7)
+    script = wall([py, "-c", SCRIPT], 7)
+    print(f"import torch, jax (fresh process, median of 5): {imports:.2f} s")
+    print(f"python -m reference --seed 0 (median of 7):      {reference:.3f} s")
+    print(
+        f"the article's script, transcribed (median of 7): {script:.3f} s  (reference/script {reference / script:.2f})"
+    )
+    if "--no-suite" not in sys.argv:
+        suite = wall(
+            [py, "-m", "pytest", "-q", "-p", "no:cacheprovider"], 1, env={**os.environ, "CI": "true"}
+        )
+        print(
+            f"python -m pytest (CI=true, one run):            {suite:.1f} s = {suite / imports:.1f} x the import time"
+        )
+
+
+if __name__ == "__main__":
+    main()
