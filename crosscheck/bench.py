@@ -29,22 +29,24 @@ class Variant:
     framework: str
     mode: str
     description: str
-    run: Callable[[str, str], dict]  # (dtype, device) -> trained parameters
+    run: Callable[[str, str, int], dict]  # (dtype, device, epochs) -> trained parameters
     compiled: bool = False
 
 
-def _trained(framework: str, **kw) -> Callable[[str, str], dict]:
-    def run(dtype, device):
-        return (
-            load(framework).train(SHARED_WEIGHTS, DATA, ALL_Y_TRUES, dtype=dtype, device=device, **kw).params
-        )
+def _trained(framework: str, **kw) -> Callable[[str, str, int], dict]:
+    def run(dtype, device, epochs):
+        port = load(framework)
+        return port.train(
+            SHARED_WEIGHTS, DATA, ALL_Y_TRUES, dtype=dtype, device=device, epochs=epochs, **kw
+        ).params
 
     return run
 
 
-def _function(framework: str, name: str) -> Callable[[str, str], dict]:
-    def run(dtype, device):
-        return getattr(load(framework), name)(SHARED_WEIGHTS, DATA, ALL_Y_TRUES, dtype=dtype, device=device)
+def _function(framework: str, name: str) -> Callable[[str, str, int], dict]:
+    def run(dtype, device, epochs):
+        train = getattr(load(framework), name)
+        return train(SHARED_WEIGHTS, DATA, ALL_Y_TRUES, dtype=dtype, device=device, epochs=epochs)
 
     return run
 
@@ -68,14 +70,14 @@ VARIANTS = [
 ]
 
 
-def time_variant(variant: Variant, dtype: str, device: str, repeats: int) -> dict:
+def time_variant(variant: Variant, dtype: str, device: str, repeats: int, epochs: int) -> dict:
     start = time.perf_counter()
-    trained = variant.run(dtype, device)  # warm-up (and compilation)
+    trained = variant.run(dtype, device, epochs)  # warm-up (and compilation)
     first = time.perf_counter() - start
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        variant.run(dtype, device)
+        variant.run(dtype, device, epochs)
         times.append(time.perf_counter() - start)
     median = statistics.median(times)
     return {
@@ -88,6 +90,7 @@ def time_variant(variant: Variant, dtype: str, device: str, repeats: int) -> dic
         "max_s": max(times),
         "compile_s": max(0.0, first - median) if variant.compiled else None,
         "repeats": repeats,
+        "epochs": epochs,
         "trained": [trained[p] for p in PARAM_NAMES],
     }
 
@@ -95,6 +98,8 @@ def time_variant(variant: Variant, dtype: str, device: str, repeats: int) -> dic
 def run_bench(args) -> int:
     if args.repeats < 1:
         raise UsageError(f"--repeats must be at least 1, got {args.repeats}")
+    if args.epochs < 1:
+        raise UsageError(f"--epochs must be at least 1, got {args.epochs}")
     frameworks = args.frameworks or tuple(dict.fromkeys(v.framework for v in VARIANTS))
     status = preflight(tuple(dict.fromkeys(("numpy", *frameworks))))
     for name in frameworks:
@@ -111,20 +116,23 @@ def run_bench(args) -> int:
 
     results = []
     for dtype in args.dtypes or DTYPES:
-        reference = time_variant(VARIANTS[0], dtype, "cpu", args.repeats)
+        reference = time_variant(VARIANTS[0], dtype, "cpu", args.repeats, args.epochs)
         for variant in variants:
             if not args.quiet:
                 print(f"{variant.framework} {variant.mode} {dtype} ...", file=sys.stderr, flush=True)
             same = variant is VARIANTS[0] and args.device == "cpu"
-            result = reference if same else time_variant(variant, dtype, args.device, args.repeats)
+            result = (
+                reference if same else time_variant(variant, dtype, args.device, args.repeats, args.epochs)
+            )
             expected = np.array(reference["trained"])
             budget = TOLERANCES["final_params"].budget(expected, dtype)
             result["agrees"] = bool(np.all(np.abs(np.array(result["trained"]) - expected) <= budget))
             result["speedup_vs_reference"] = reference["median_s"] / result["median_s"]
             results.append(result)
 
-    print(f"nn-crosscheck bench: 1000 epochs x 4 samples from the shared weights, {args.repeats} timed runs")
-    print("after one warm-up; speedup = NumPy reference median / median; compile = warm-up - median")
+    print(f"nn-crosscheck bench: {args.epochs} epochs x 4 samples from the shared weights,")
+    print(f"{args.repeats} timed runs after one warm-up; speedup = NumPy reference median / median;")
+    print("compile = warm-up - median")
     print()
     line = "{:<7} {:<15} {:<8} {:>10} {:>10} {:>10} {:>10} {:>9}  {}"
     print(line.format("", "mode", "dtype", "median s", "min s", "max s", "compile s", "speedup", "agrees"))

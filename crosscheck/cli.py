@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         "then repeated timed runs (median, min, max), compile time apart, ratios to the NumPy reference.",
     )
     bench.add_argument("--repeats", type=int, default=5, help="timed runs after the warm-up (default 5)")
+    bench.add_argument("--epochs", type=int, default=1000, help="epochs a run (default 1000, the article's)")
     bench.add_argument("--dtypes", type=_names("dtype", DTYPES), help="default: float32,float64")
     bench.add_argument("--frameworks", type=_names("framework", tuple(PORTS)), help="default: all available")
     bench.add_argument("--device", choices=DEVICES, default="cpu")

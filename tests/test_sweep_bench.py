@@ -86,7 +86,19 @@ def test_sweep_bad_arguments(capsys, argv, message):
 
 def test_bench_runs_once_and_writes_its_json(capsys, tmp_path):
     path = tmp_path / "bench.json"
-    code = main(["bench", "--repeats", "1", "--dtypes", "float64", "--quiet", "--json", str(path)])
+    argv = [
+        "bench",
+        "--repeats",
+        "1",
+        "--epochs",
+        "20",
+        "--dtypes",
+        "float64",
+        "--quiet",
+        "--json",
+        str(path),
+    ]
+    code = main(argv)
     out, _ = capsys.readouterr()
     assert code == 0, out
     results = json.loads(path.read_text())["results"]
