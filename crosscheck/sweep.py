@@ -48,24 +48,29 @@ def judge(quantity: str, got: np.ndarray, expected: np.ndarray, dtype: str, amp:
 
 
 def reference_sweep(params: dict, dtype: str) -> tuple[BatchResult, np.ndarray]:
-    """The reference for N networks, and each network's amplification: the largest growth, at
-    any epoch's end, of a one-ulp nudge of its initial weights over NUDGE_DIRECTIONS, in units of
-    the training tolerance's eps (|p| + scale), at least 1 (as checks.amplification does for one
-    network). The N networks and their k nudged copies train as one batch of (1 + k) N."""
+    """The reference for N networks, and each network's amplification: the largest growth of a
+    one-ulp nudge of its initial weights over NUDGE_DIRECTIONS, in units of the training
+    tolerance's eps (|p| + scale), at least 1, taken where the sweep compares (after each logged
+    epoch and at the end), as checks.amplification does along one network's whole trajectory.
+    The N networks and their k nudged copies train as one batch of (1 + k) N."""
     n, k = len(params[PARAM_NAMES[0]]), len(NUDGE_DIRECTIONS)
     copies = [params, *(nudged(params, dtype, signs) for signs in NUDGE_DIRECTIONS)]
     batch = {p: np.concatenate([np.asarray(c[p], dtype=dtype) for c in copies]) for p in PARAM_NAMES}
     net = OurNeuralNetwork(batch, dtype=dtype)
     worst, steps = np.ones(n), [0]
 
-    def on_step(net):
+    def track(net):
+        values = np.stack([getattr(net, p) for p in PARAM_NAMES], -1).reshape(k + 1, n, -1)
+        for other in values[1:]:
+            np.maximum(worst, amplification_ratio(values[0], other, dtype), out=worst)
+
+    def on_step(net):  # after each logged epoch (0, 10, ...): where the losses are compared
         steps[0] += 1
-        if steps[0] % len(DATA) == 0:  # at each epoch's end
-            values = np.stack([getattr(net, p) for p in PARAM_NAMES], -1).reshape(k + 1, n, -1)
-            for other in values[1:]:
-                np.maximum(worst, amplification_ratio(values[0], other, dtype), out=worst)
+        if steps[0] % (len(DATA) * LOG_EVERY) == len(DATA):
+            track(net)
 
     losses = np.stack(net.train(DATA, ALL_Y_TRUES, on_step=on_step), -1)[:n]
+    track(net)  # and after the last epoch: where the parameters and predictions are compared
     trained = np.stack([getattr(net, p) for p in PARAM_NAMES], -1)[:n]
     predictions = np.stack([net.feedforward(x) for x in PREDICT.astype(dtype)], -1)[:n]
     as64 = (a.astype(np.float64) for a in (losses, trained, predictions))
