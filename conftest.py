@@ -81,3 +81,12 @@ def fresh_process_compare(request) -> tuple[Path, tuple[str, ...]]:
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err.decode()
     return path, DETERMINISM_ARGS
+
+
+@pytest.fixture
+def drifted(monkeypatch):
+    """Registers the test fixture port tests/drifted_port.py as framework "drifted"."""
+    import ports
+
+    info = ports.PortInfo("drifted", ("eager",), ("cpu",), module="drifted_port")
+    monkeypatch.setitem(ports.PORTS, "drifted", info)

@@ -10,7 +10,6 @@ import pytest
 
 import ports
 from crosscheck.cli import main
-from ports import PortInfo
 from reference import PARAM_NAMES
 
 import drifted_port
@@ -132,13 +131,6 @@ def test_console_entry_point_exit_code():
     )
     assert proc.returncode == 2
     assert "valid: numpy, torch, jax" in proc.stderr
-
-
-@pytest.fixture
-def drifted(monkeypatch):
-    monkeypatch.setitem(
-        ports.PORTS, "drifted", PortInfo("drifted", ("eager",), ("cpu",), module="drifted_port")
-    )
 
 
 def test_drifted_port_fails_and_the_locator_names_step_and_parameter(capsys, tmp_path, drifted):

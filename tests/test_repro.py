@@ -3,19 +3,8 @@
 import json
 import shlex
 
-import pytest
-
-import ports
 from crosscheck import checks
 from crosscheck.cli import main
-from ports import PortInfo
-
-
-@pytest.fixture
-def drifted(monkeypatch):
-    monkeypatch.setitem(
-        ports.PORTS, "drifted", PortInfo("drifted", ("eager",), ("cpu",), module="drifted_port")
-    )
 
 
 def test_repro_bundle_reruns_the_failing_case(capsys, tmp_path, drifted):
