@@ -54,6 +54,44 @@ def test_bad_weights_file(capsys, tmp_path, content, message):
     assert message in line
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"w1": 1, "w1": 2}', "duplicate key 'w1'"),
+        (b"\xff\xfe{}", "not valid JSON: not UTF-8 text"),
+        (
+            json.dumps({**GOOD, "b3": 0}).replace('"b3": 0', '"b3": 1' + "0" * 400).encode(),
+            "key 'b3': expected a finite number",
+        ),
+    ],
+    ids=["duplicate-key", "not-utf8", "huge-integer"],
+)
+def test_bad_weights_file_bytes(capsys, tmp_path, content, message):
+    path = tmp_path / "weights.json"
+    path.write_bytes(content)
+    line = _one_error_line(capsys, ["compare", "--frameworks", "numpy", "--weights", str(path)])
+    assert message in line
+
+
+def test_weights_that_overflow_float32_are_a_usage_error(capsys, tmp_path):
+    path = tmp_path / "weights.json"
+    path.write_text(json.dumps({**GOOD, "w2": 1e39}))
+    line = _one_error_line(capsys, ["compare", "--frameworks", "numpy", "--weights", str(path)])
+    assert "key 'w2': 1e+39 overflows float32" in line
+
+
+@pytest.mark.parametrize("option", ["--json", "--plot", "--repro"])
+def test_unwritable_output_path_fails_before_any_work(capsys, tmp_path, option):
+    target = tmp_path / "absent" / ("out.png" if option == "--plot" else "out")
+    line = _one_error_line(capsys, ["compare", "--frameworks", "numpy", option, str(target)])
+    assert f"directory {target.parent} does not exist" in line
+
+
+def test_empty_weights_path_is_not_the_shared_weights(capsys):
+    line = _one_error_line(capsys, ["compare", "--frameworks", "numpy", "--weights", ""])
+    assert "cannot read weights file" in line
+
+
 def test_missing_weights_file(capsys, tmp_path):
     path = tmp_path / "absent.json"
     line = _one_error_line(capsys, ["compare", "--weights", str(path)])
