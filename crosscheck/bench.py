@@ -18,7 +18,7 @@ from ports import DTYPES, load
 from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, SHARED_WEIGHTS
 
 from .errors import UsageError
-from .options import write_json
+from .options import writable, write_json
 from .precision import preflight
 from .report import environment
 from .tolerances import TOLERANCES
@@ -96,6 +96,7 @@ def time_variant(variant: Variant, dtype: str, device: str, repeats: int, epochs
 
 
 def run_bench(args) -> int:
+    writable(args.json, "the JSON report")
     if args.repeats < 1:
         raise UsageError(f"--repeats must be at least 1, got {args.repeats}")
     if args.epochs < 1:

@@ -19,7 +19,7 @@ from reference.article import LOG_EVERY
 from .cases import Case
 from .checks import nudged
 from .errors import UsageError
-from .options import write_json
+from .options import writable, write_json
 from .precision import preflight
 from .tolerances import NUDGE_DIRECTIONS, TOLERANCES, amplification_ratio
 
@@ -124,6 +124,7 @@ def select(args) -> list[Case]:
 
 
 def run_sweep(args) -> int:
+    writable(args.json, "the JSON report")
     cases = select(args)
 
     def progress(text: str) -> None:
