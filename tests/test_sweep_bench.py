@@ -73,11 +73,18 @@ def test_sweep_catches_a_port_that_drifts_on_one_network(capsys, monkeypatch):
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["--seeds", "0"], "--seeds must be at least 1"), (["--dtype", "float16"], "invalid choice")],
+    [
+        (["sweep", "--seeds", "0"], "--seeds must be at least 1"),
+        (["sweep", "--dtype", "float16"], "invalid choice"),
+        (["sweep", "--first-seed", "-1"], "seeds must stay within [0, 2**32)"),
+        (["sweep", "--json", "/nonexistent/s.json"], "directory /nonexistent does not exist"),
+        (["bench", "--repeats", "0"], "--repeats must be at least 1"),
+        (["bench", "--json", "/nonexistent/b.json"], "directory /nonexistent does not exist"),
+    ],
 )
-def test_sweep_bad_arguments(capsys, argv, message):
+def test_sweep_and_bench_bad_arguments(capsys, argv, message):
     try:
-        code = main(["sweep", *argv])
+        code = main(argv)
     except SystemExit as exit_info:
         code = exit_info.code
     assert code == 2
