@@ -149,5 +149,5 @@ def run_bench(args) -> int:
     if args.json:
         for r in results:
             r.pop("trained")
-        write_json({"results": results, "environment": env}, args.json)
+        write_json({"schema_version": 1, "results": results, "environment": env}, args.json)
     return 0 if all(r["agrees"] for r in results) else 1
