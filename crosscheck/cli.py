@@ -45,6 +45,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="crosscheck",
@@ -71,10 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument(
         "--weights", metavar="FILE.json", help="initial weights from a file (keys w1..w6, b1..b3)"
     )
-    compare.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     compare.add_argument("--plot", metavar="PATH.png", help="plot the loss curves and their differences")
     compare.add_argument("--repro", metavar="DIR", help="on any FAIL, write a reproduction bundle here")
-    compare.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    _output_options(compare)
 
     selftest = sub.add_parser(
         "selftest",
@@ -82,8 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run each mutant (a correct port with one realistic bug) through the compare "
         "checks. Exit 0 if every mutant is caught, 1 if any survives.",
     )
-    selftest.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    selftest.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    _output_options(selftest)
 
     bench = sub.add_parser(
         "bench",
@@ -96,8 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--dtypes", type=_names("dtype", DTYPES), help="default: float32,float64")
     bench.add_argument("--frameworks", type=_names("framework", tuple(PORTS)), help="default: all available")
     bench.add_argument("--device", choices=DEVICES, default="cpu")
-    bench.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    bench.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    _output_options(bench)
 
     sweep = sub.add_parser(
         "sweep",
@@ -113,8 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--dtype", choices=DTYPES, default="float64")
     sweep.add_argument("--device", choices=DEVICES, default="cpu")
     sweep.add_argument("--frameworks", type=_names("framework", tuple(PORTS)), help="default: all available")
-    sweep.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    sweep.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    _output_options(sweep)
 
     article = sub.add_parser(
         "article",
