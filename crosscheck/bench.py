@@ -21,7 +21,7 @@ from .errors import UsageError
 from .options import writable, write_json
 from .precision import preflight
 from .report import environment
-from .tolerances import TOLERANCES
+from .tolerances import TOLERANCES, value_scale
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def run_bench(args) -> int:
                 reference if same else time_variant(variant, dtype, args.device, args.repeats, args.epochs)
             )
             expected = np.array(reference["trained"])
-            budget = TOLERANCES["final_params"].budget(expected, dtype)
+            budget = TOLERANCES["final_params"].budget(value_scale(expected), dtype)
             result["agrees"] = bool(np.all(np.abs(np.array(result["trained"]) - expected) <= budget))
             result["speedup_vs_reference"] = reference["median_s"] / result["median_s"]
             results.append(result)

@@ -15,7 +15,8 @@ from reference.article import LOG_EVERY, N_LOGGED, NAMES
 
 from .cases import Case, reference_case
 from .compare import Check, compare
-from .tolerances import NUDGE_DIRECTIONS, TOLERANCES, amplification_ratio, fd_budget, fd_step
+from .magnitudes import forward_magnitude, gradient_magnitudes, loss_magnitude, mean_loss_magnitude
+from .tolerances import NUDGE_DIRECTIONS, amplification_ratio, fd_budget, fd_step, value_scale
 
 PEOPLE = dict(zip(NAMES, zip(DATA, ALL_Y_TRUES)))
 PREDICTION_CASES = {"Emily": EMILY, "Frank": FRANK}
@@ -26,7 +27,13 @@ def forward_check(case: Case, params: Params, X, labels) -> Check:
     """o1 for each row of X: (n, 2), against the reference in the same dtype."""
     expected = reference_case(case.dtype).forward(params, X)
     return compare(
-        "forward", case.forward(params, X), expected, dtype=case.dtype, case=case.id, labels=labels
+        "forward",
+        case.forward(params, X),
+        expected,
+        dtype=case.dtype,
+        case=case.id,
+        labels=labels,
+        magnitude=forward_magnitude(params, X, case.dtype),
     )
 
 
@@ -35,13 +42,22 @@ def gradient_checks(case: Case, params: Params, x, y_true, who: str) -> list[Che
     loss, grads = case.loss_and_grads(params, x, y_true)
     ref_loss, ref_grads = reference_case(case.dtype).loss_and_grads(params, x, y_true)
     kw = {"dtype": case.dtype, "case": case.id}
+    magnitudes = gradient_magnitudes(params, x, y_true, case.dtype)
     return [
-        compare("loss", [loss], [ref_loss], labels=[who], **kw),
+        compare(
+            "loss",
+            [loss],
+            [ref_loss],
+            labels=[who],
+            magnitude=loss_magnitude(params, x, y_true, case.dtype).magnitude,
+            **kw,
+        ),
         compare(
             "gradients",
             [grads[p] for p in PARAM_NAMES],
             [ref_grads[p] for p in PARAM_NAMES],
             labels=[f"{who}/{p}" for p in PARAM_NAMES],
+            magnitude=[magnitudes[p] for p in PARAM_NAMES],
             **kw,
         ),
     ]
@@ -88,6 +104,9 @@ def fd_check(case: Case, params: Params, x, y_true, who: str) -> Check:
     """
     _, grads = case.loss_and_grads(params, x, y_true, dtype="float64")
     oracle, oracle_error = finite_differences(case, params, x, y_true)
+    magnitudes = gradient_magnitudes(params, x, y_true, "float64")
+    magnitudes = np.array([magnitudes[p] for p in PARAM_NAMES], dtype=np.float64)
+    loss = loss_magnitude(params, x, y_true, "float64").magnitude
     return compare(
         "fd_oracle",
         [grads[p] for p in PARAM_NAMES],
@@ -95,7 +114,8 @@ def fd_check(case: Case, params: Params, x, y_true, who: str) -> Check:
         dtype="float64",
         case=case.id,
         labels=[f"{who}/{p}" for p in PARAM_NAMES],
-        budget=fd_budget(oracle, oracle_error),
+        magnitude=magnitudes,
+        budget=fd_budget([fd_step(params[p]) for p in PARAM_NAMES], loss, oracle_error, magnitudes),
     )
 
 
@@ -139,6 +159,18 @@ def amplification(dtype: str, params: Params) -> np.ndarray:
     return np.maximum(1.0, np.maximum.accumulate(np.max(ratios, axis=0)))
 
 
+def evaluation_magnitudes(run, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """The magnitudes of evaluating the logged losses (at the parameters after each logged
+    epoch) and the Emily and Frank predictions (at the trained parameters) of a reference run
+    recorded with its steps: the rounding of the evaluation itself, which the amplified scale
+    of the parameters does not see where terms cancel."""
+    at_logged = run.steps[len(DATA) - 1 :: len(DATA) * LOG_EVERY]  # (100, 9)
+    columns = {p: at_logged[:, i] for i, p in enumerate(PARAM_NAMES)}
+    logged = mean_loss_magnitude(columns, DATA, ALL_Y_TRUES, dtype)
+    final = forward_magnitude(run.params, np.array(list(PREDICTION_CASES.values())), dtype)
+    return logged, final
+
+
 def predictions(case: Case, trained: Params) -> np.ndarray:
     return case.forward(trained, np.array(list(PREDICTION_CASES.values())))
 
@@ -161,23 +193,22 @@ def training_checks(case: Case, params: Params) -> list[Check]:
     got, expected = train(case, params), train(ref, params)
     if got.device.split(":")[0] != case.device:  # a silent fall-back to another device is a failure
         label = f"asked for {case.device}, the arrays lived on {got.device}"
-        return [Check("device", case.id, (label,), np.array([np.nan]), np.array([0.0]), np.array([0.0]))]
+        return [Check("device", case.id, (label,), *_failed_values())]
     amp = amplification(case.dtype, params)
     n = len(DATA)
     kw = {"dtype": case.dtype, "case": case.id}
-
-    def budget(quantity, expected_values, factor):
-        return TOLERANCES[quantity].budget(np.asarray(expected_values), case.dtype) * factor
-
     expected_params = [expected.params[p] for p in PARAM_NAMES]
     expected_predictions = predictions(ref, expected.params)
+    logged_magnitude, predictions_magnitude = evaluation_magnitudes(expected, case.dtype)
     return [
         compare(
             "loss_log",
             got.losses,
             expected.losses,
             labels=EPOCH_LABELS,
-            budget=budget("loss_log", expected.losses, amp[n - 1 :: n * LOG_EVERY]),
+            magnitude=np.maximum(
+                value_scale(expected.losses) * amp[n - 1 :: n * LOG_EVERY], logged_magnitude
+            ),
             **kw,
         ),
         compare(
@@ -185,7 +216,7 @@ def training_checks(case: Case, params: Params) -> list[Check]:
             [got.params[p] for p in PARAM_NAMES],
             expected_params,
             labels=PARAM_NAMES,
-            budget=budget("final_params", expected_params, amp[-1]),
+            magnitude=value_scale(expected_params) * amp[-1],
             **kw,
         ),
         compare(
@@ -193,7 +224,7 @@ def training_checks(case: Case, params: Params) -> list[Check]:
             predictions(case, got.params),
             expected_predictions,
             labels=tuple(PREDICTION_CASES),
-            budget=budget("predictions", expected_predictions, amp[-1]),
+            magnitude=np.maximum(value_scale(expected_predictions) * amp[-1], predictions_magnitude),
             **kw,
         ),
         compare(
@@ -201,7 +232,7 @@ def training_checks(case: Case, params: Params) -> list[Check]:
             got.steps,
             expected.steps,
             labels=step_labels(len(expected.steps)),
-            budget=budget("trajectory", expected.steps, amp[:, None]).reshape(-1),
+            magnitude=value_scale(expected.steps) * amp[:, None],
             **kw,
         )
         if got.steps.shape == expected.steps.shape
@@ -212,4 +243,9 @@ def training_checks(case: Case, params: Params) -> list[Check]:
 def _shape_failure(quantity: str, case: Case, got_shape, expected_shape) -> Check:
     """A failing check for results whose very shape differs (a skipped step, a missing epoch)."""
     label = f"shape {got_shape}, expected {expected_shape}"
-    return Check(quantity, case.id, (label,), np.array([np.nan]), np.array([0.0]), np.array([0.0]))
+    return Check(quantity, case.id, (label,), *_failed_values())
+
+
+def _failed_values() -> tuple[np.ndarray, ...]:
+    """got NaN against 0 with a zero budget: fails, and says so as "inf"."""
+    return np.array([np.nan]), np.array([0.0]), np.array([0.0]), np.array([0.0])

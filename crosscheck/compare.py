@@ -5,7 +5,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .tolerances import TOLERANCES
+from .tolerances import TOLERANCES, value_scale
+
+# The quantities of a training run: their magnitude defaults to the value's scale.
+TRAINING = ("loss_log", "final_params", "predictions", "trajectory")
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class Check:
     got: np.ndarray
     expected: np.ndarray
     budget: np.ndarray
+    magnitude: np.ndarray  # what the budget was made of (tolerances.py): the rounded terms' size
 
     @property
     def abs_err(self) -> np.ndarray:
@@ -55,6 +59,14 @@ class Check:
     def passed(self) -> bool:
         return bool(np.all(self.ratios <= 1.0))
 
+    @property
+    def conditioning(self) -> float:
+        """magnitude / |expected| at the worst element: 1 where nothing cancels, large where the
+        rounded terms were much larger than the result (or the training amplified them)."""
+        i = self.worst
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(self.magnitude[i] / abs(self.expected[i])) if self.got.size else 0.0
+
     def describe(self) -> str:
         """One line for a report: what, where, got vs expected, error and budget."""
         i = self.worst
@@ -86,12 +98,15 @@ def compare(
     dtype: str,
     case: str,
     labels: Sequence[str],
+    magnitude=None,
     budget: np.ndarray | None = None,
 ) -> Check:
-    """Judge `got` against `expected` with the tolerance for `quantity` in `dtype`.
+    """Judge `got` against `expected` with the tolerance for `quantity` in `dtype`: each element's
+    budget is c eps `magnitude` (tolerances.py). A training quantity may omit `magnitude`: it is
+    then the value's own scale (tolerances.value_scale). `budget` overrides the tolerance table
+    (the finite-difference oracle has its own arithmetic); `magnitude` is then only reported.
 
-    Structure first: both must have the shape of `labels`. `budget` overrides the tolerance
-    table (the finite-difference oracle has its own).
+    Structure first: both must have the shape of `labels`.
     """
     got = np.asarray(got, dtype=np.float64).reshape(-1)
     expected = np.asarray(expected, dtype=np.float64).reshape(-1)
@@ -100,9 +115,15 @@ def compare(
             f"{quantity} {case}: shapes differ: got {got.shape}, expected {expected.shape}, "
             f"labels {len(labels)}"
         )
+    if magnitude is None:
+        if quantity not in TRAINING:
+            raise ValueError(f"{quantity} {case}: a magnitude is needed (crosscheck/magnitudes.py)")
+        magnitude = value_scale(expected)
+    magnitude = np.broadcast_to(np.asarray(magnitude, dtype=np.float64).reshape(-1), got.shape)
     if budget is None:
-        budget = TOLERANCES[quantity].budget(expected, dtype)
-    return Check(quantity, case, tuple(labels), got, expected, np.broadcast_to(budget, got.shape))
+        budget = TOLERANCES[quantity].budget(magnitude, dtype)
+    budget = np.broadcast_to(np.asarray(budget, dtype=np.float64).reshape(-1), got.shape)
+    return Check(quantity, case, tuple(labels), got, expected, budget, magnitude)
 
 
 def merge(checks: Sequence[Check]) -> Check:
@@ -114,7 +135,10 @@ def merge(checks: Sequence[Check]) -> Check:
         first.quantity,
         first.case,
         tuple(label for c in checks for label in c.labels),
-        *(np.concatenate([getattr(c, f) for c in checks]) for f in ("got", "expected", "budget")),
+        *(
+            np.concatenate([getattr(c, f) for c in checks])
+            for f in ("got", "expected", "budget", "magnitude")
+        ),
     )
 
 

@@ -65,6 +65,7 @@ def check_entry(case: Case, check: Check) -> dict:
         "max_abs_err": _finite(check.max_abs_err),
         "max_rel_err": _finite(check.max_rel_err),
         "tolerance": float(check.budget[i]),
+        "magnitude": _finite(float(check.magnitude[i])),
         "ratio": _finite(check.ratio),
         "worst": check.labels[i],
         "passed": check.passed,
@@ -114,8 +115,17 @@ def header_lines(preflight: dict, weights: dict) -> list[str]:
     ]
 
 
-COLUMNS = ("implementation", "quantity", "max abs err", "max rel err", "tolerance", "err/tol", "verdict")
-WIDTHS = (24, 13, 12, 12, 10, 8, 7)
+COLUMNS = (
+    "implementation",
+    "quantity",
+    "max abs err",
+    "max rel err",
+    "tolerance",
+    "mag/|exp|",
+    "err/tol",
+    "verdict",
+)
+WIDTHS = (24, 13, 12, 12, 10, 9, 8, 7)
 
 
 def _row(values) -> str:
@@ -137,6 +147,7 @@ def table_lines(reports: list[CaseReport]) -> list[str]:
                         _g(c.max_abs_err),
                         _g(c.max_rel_err),
                         f"{c.budget[c.worst]:.2g}",
+                        _g(c.conditioning),
                         ratio,
                         "PASS" if c.passed else "FAIL",
                     )

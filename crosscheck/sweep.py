@@ -19,22 +19,22 @@ from reference.article import LOG_EVERY
 from .cases import Case
 from .checks import nudged
 from .errors import UsageError
+from .magnitudes import forward_magnitude, mean_loss_magnitude
 from .options import writable, write_json
 from .precision import preflight
 from .report import environment
-from .tolerances import NUDGE_DIRECTIONS, TOLERANCES, amplification_ratio
+from .tolerances import NUDGE_DIRECTIONS, TOLERANCES, amplification_ratio, value_scale
 
 QUANTITIES = ("loss_log", "final_params", "predictions")
 PREDICT = np.array([EMILY, FRANK])
 
 
-def judge(quantity: str, got: np.ndarray, expected: np.ndarray, dtype: str, amp: np.ndarray) -> dict:
-    """Network by network: each network's elements against a budget scaled by that network and
-    multiplied by its amplification where that element is taken (see tolerances.py).
-    got, expected: (N, k); amp: (N, k) or (N, 1)."""
+def judge(quantity: str, got: np.ndarray, expected: np.ndarray, dtype: str, magnitude: np.ndarray) -> dict:
+    """Network by network: each network's elements against the budget of their magnitude (see
+    tolerances.py). got, expected: (N, k); magnitude: (N, k) or (N, 1)."""
     if got.shape != expected.shape:
         got = np.full(expected.shape, np.nan)  # results of another shape: every network fails
-    budget = TOLERANCES[quantity].budget(expected, dtype, axis=-1) * amp
+    budget = TOLERANCES[quantity].budget(magnitude, dtype)
     err = np.abs(got - expected)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(np.isnan(got) | np.isnan(expected), np.inf, err / budget)
@@ -51,36 +51,40 @@ def judge(quantity: str, got: np.ndarray, expected: np.ndarray, dtype: str, amp:
     }
 
 
-def reference_sweep(params: dict, dtype: str) -> tuple[BatchResult, np.ndarray]:
+def reference_sweep(params: dict, dtype: str) -> tuple[BatchResult, np.ndarray, np.ndarray]:
     """The reference for N networks, and each network's amplification: the largest growth so far
     of a one-ulp nudge of its initial weights over NUDGE_DIRECTIONS, in units of the training
     tolerance's eps (|p| + scale), at least 1, sampled where the sweep compares: (N, 101), after
     each logged epoch and, last, after the final one. (checks.amplification follows one network
     at every step, as its trajectory check needs, so it can only be as large or larger.)
-    The N networks and their k nudged copies train as one batch of (1 + k) N."""
+    The N networks and their k nudged copies train as one batch of (1 + k) N. Also each
+    network's logged losses' own magnitude (N, 100), taken at the parameters of that moment."""
     n, k = len(params[PARAM_NAMES[0]]), len(NUDGE_DIRECTIONS)
     copies = [params, *(nudged(params, dtype, signs) for signs in NUDGE_DIRECTIONS)]
     batch = {p: np.concatenate([np.asarray(c[p], dtype=dtype) for c in copies]) for p in PARAM_NAMES}
     net = OurNeuralNetwork(batch, dtype=dtype)
-    worst, history, steps = np.ones(n), [], [0]
+    worst, history, logged, steps = np.ones(n), [], [], [0]
 
     def track(net):
         values = np.stack([getattr(net, p) for p in PARAM_NAMES], -1).reshape(k + 1, n, -1)
         for other in values[1:]:
             np.maximum(worst, amplification_ratio(values[0], other, dtype), out=worst)
         history.append(worst.copy())
+        return values[0]
 
     def on_step(net):  # after each logged epoch (0, 10, ...): where the losses are compared
         steps[0] += 1
         if steps[0] % (len(DATA) * LOG_EVERY) == len(DATA):
-            track(net)
+            now = track(net)
+            columns = {p: now[:, i] for i, p in enumerate(PARAM_NAMES)}
+            logged.append(mean_loss_magnitude(columns, DATA, ALL_Y_TRUES, dtype))
 
     losses = np.stack(net.train(DATA, ALL_Y_TRUES, on_step=on_step), -1)[:n]
     track(net)  # and after the last epoch: where the parameters and predictions are compared
     trained = np.stack([getattr(net, p) for p in PARAM_NAMES], -1)[:n]
     predictions = np.stack([net.feedforward(x) for x in PREDICT.astype(dtype)], -1)[:n]
     as64 = (a.astype(np.float64) for a in (losses, trained, predictions))
-    return BatchResult(*as64), np.stack(history, -1)
+    return BatchResult(*as64), np.stack(history, -1), np.stack(logged, -1)
 
 
 # NumPy's elementwise temporaries stay in the caches up to a few tens of thousands of networks
@@ -90,15 +94,29 @@ def reference_sweep(params: dict, dtype: str) -> tuple[BatchResult, np.ndarray]:
 REFERENCE_BLOCK = 8192
 
 
-def reference_in_blocks(params: dict, dtype: str) -> tuple[BatchResult, np.ndarray]:
+def reference_in_blocks(params: dict, dtype: str) -> tuple[BatchResult, np.ndarray, np.ndarray]:
     n = len(params[PARAM_NAMES[0]])
     parts = [
         reference_sweep({p: v[i : i + REFERENCE_BLOCK] for p, v in params.items()}, dtype)
         for i in range(0, n, REFERENCE_BLOCK)
     ]
-    results = [r for r, _ in parts]
+    results = [r for r, _, _ in parts]
     fields = [np.concatenate([getattr(r, f) for r in results]) for f in ("losses", "params", "predictions")]
-    return BatchResult(*fields), np.concatenate([a for _, a in parts])
+    return BatchResult(*fields), *(np.concatenate([part[i] for part in parts]) for i in (1, 2))
+
+
+def budget_magnitudes(ref: BatchResult, amp: np.ndarray, logged: np.ndarray, dtype: str) -> dict:
+    """Each quantity's magnitude (tolerances.py), network by network: its scale times the
+    amplification where it is taken (the logged epochs, or the end), and for the losses and the
+    predictions at least the magnitude of their own evaluation."""
+    trained = {p: ref.params[:, i : i + 1] for i, p in enumerate(PARAM_NAMES)}
+    return {
+        "loss_log": np.maximum(value_scale(ref.losses, axis=-1) * amp[:, :-1], logged),
+        "final_params": value_scale(ref.params, axis=-1) * amp[:, -1:],
+        "predictions": np.maximum(
+            value_scale(ref.predictions, axis=-1) * amp[:, -1:], forward_magnitude(trained, PREDICT, dtype)
+        ),
+    }
 
 
 def peak_rss_mb() -> float:
@@ -144,7 +162,8 @@ def run_sweep(args) -> int:
     seconds = {"drawing": time.perf_counter() - start}
     progress(f"the reference: {args.seeds} networks and {len(NUDGE_DIRECTIONS)} nudged copies of each ...")
     t = time.perf_counter()
-    ref, amp = reference_in_blocks(params, args.dtype)
+    ref, amp, logged_magnitude = reference_in_blocks(params, args.dtype)
+    magnitudes = budget_magnitudes(ref, amp, logged_magnitude, args.dtype)
     seconds["numpy reference and amplification"] = time.perf_counter() - t
     results = {}
     for i, case in enumerate(cases, 1):
@@ -158,9 +177,8 @@ def run_sweep(args) -> int:
         for quantity in QUANTITIES:
             field = {"loss_log": "losses", "final_params": "params", "predictions": "predictions"}[quantity]
             row = {"id": case.id, "framework": case.framework, "device": case.device, "dtype": case.dtype}
-            where = amp[:, :-1] if quantity == "loss_log" else amp[:, -1:]  # logged epochs, or the end
             row["mode"] = case.mode
-            row |= judge(quantity, getattr(got, field), getattr(ref, field), args.dtype, where)
+            row |= judge(quantity, getattr(got, field), getattr(ref, field), args.dtype, magnitudes[quantity])
             row["worst_seed"] = args.first_seed + row["worst_network"]
             row["rerun"] = (
                 f"crosscheck compare --seed {row['worst_seed']} --frameworks numpy,{case.framework} "

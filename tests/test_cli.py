@@ -90,7 +90,7 @@ def test_compare_table_has_a_row_per_implementation_and_quantity(capsys):
         start = next(i for i, line in enumerate(lines) if line.startswith(impl))
         block = lines[start : start + len(QUANTITIES)]
         assert [line.split()[-1] for line in block] == ["PASS"] * len(QUANTITIES)
-        assert {line.split()[-6] for line in block} == QUANTITIES
+        assert {line.split()[-7] for line in block} == QUANTITIES
         assert "Emily 0.946160 (F), Frank 0.039850 (M)" in lines[start + len(QUANTITIES)]
     assert lines[-1].startswith("PASS: all 2 implementations agree")
 

@@ -5,6 +5,7 @@ from hypothesis import given
 
 from crosscheck.checks import PEOPLE, PREDICTION_CASES, forward_check
 from crosscheck.compare import assert_agree, compare
+from crosscheck.magnitudes import forward_magnitude
 from reference import SHARED_WEIGHTS, article
 
 from strategies import inputs, weights
@@ -25,6 +26,10 @@ def test_worked_examples(case):
             dtype=case.dtype,
             case=case.id,
             labels=["neuron f(7)", "network o1"],
+            magnitude=[
+                forward_magnitude(article.NEURON_AS_NETWORK, x, case.dtype)[0],
+                forward_magnitude(article.NETWORK_EXAMPLE["params"], x, case.dtype)[0],
+            ],
         )
     )
 

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from crosscheck.checks import PEOPLE, fd_check, gradient_checks
 from crosscheck.compare import assert_agree, compare
+from crosscheck.magnitudes import gradient_magnitudes, loss_magnitude
 from reference import PARAM_NAMES, SHARED_WEIGHTS, article
 
 from strategies import weights
@@ -25,9 +26,18 @@ def test_all_ones_example(case):
     params, x, y_true = ALL_ONES["params"], ALL_ONES["x"], ALL_ONES["y_true"]
     loss, grads = case.loss_and_grads(params, x, y_true)
     full = article.BACKPROP_FULL
+    grad_magnitudes = gradient_magnitudes(params, x, y_true, case.dtype)
     assert_agree(
         *gradient_checks(case, params, x, y_true, "Alice"),
-        compare("loss", [loss], [full["loss"]], dtype=case.dtype, case=case.id, labels=["Alice (article)"]),
+        compare(
+            "loss",
+            [loss],
+            [full["loss"]],
+            dtype=case.dtype,
+            case=case.id,
+            labels=["Alice (article)"],
+            magnitude=loss_magnitude(params, x, y_true, case.dtype).magnitude,
+        ),
         compare(
             "gradients",
             [grads[p] for p in PARAM_NAMES],
@@ -35,6 +45,7 @@ def test_all_ones_example(case):
             dtype=case.dtype,
             case=case.id,
             labels=[f"Alice (article)/{p}" for p in PARAM_NAMES],
+            magnitude=[grad_magnitudes[p] for p in PARAM_NAMES],
         ),
     )
 

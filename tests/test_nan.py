@@ -22,7 +22,9 @@ NAN = math.nan
     ids=["nan-got", "nan-expected", "nan-both"],
 )
 def test_nan_on_either_side_fails(quantity, got, expected):
-    check = compare(quantity, got, expected, dtype="float64", case="t", labels=["a", "b"])
+    check = compare(
+        quantity, got, expected, dtype="float64", case="t", labels=["a", "b"], magnitude=[1.0, 1.0]
+    )
     assert not check.passed
     assert check.ratio == math.inf
     with pytest.raises(AssertionError, match=r"got nan|expected nan"):

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from crosscheck import magnitudes
 from crosscheck.compare import assert_agree, compare
 from reference import (
     ALL_Y_TRUES,
@@ -81,8 +82,10 @@ def test_unseeded_construction_draws_in_the_scripts_order():
     assert OurNeuralNetwork().params() == dict(zip(PARAM_NAMES, values))
 
 
-def _full(quantity, got, expected, labels):
-    return compare(quantity, got, expected, dtype="float64", case="reference", labels=labels)
+def _full(quantity, got, expected, labels, magnitude=None):
+    return compare(
+        quantity, got, expected, dtype="float64", case="reference", labels=labels, magnitude=magnitude
+    )
 
 
 def test_worked_examples_full_precision():
@@ -99,6 +102,15 @@ def test_worked_examples_full_precision():
             [neuron, h1, o1],
             [article.NEURON_FULL, article.NETWORK_H_FULL, article.NETWORK_FULL],
             ["neuron f(7)", "network h1", "network o1"],
+            [
+                magnitudes.forward_magnitude(article.NEURON_AS_NETWORK, np.array([ex["x"]]), "float64")[0],
+                magnitudes.neuron(
+                    [(net.w1, magnitudes.exact(ex["x"][0])), (net.w2, magnitudes.exact(ex["x"][1]))],
+                    net.b1,
+                    magnitudes.underflow("float64"),
+                )[0].magnitude,
+                magnitudes.forward_magnitude(ex["params"], np.array([ex["x"]]), "float64")[0],
+            ],
         ),
     )
     assert mse == article.MSE_PRINTED
@@ -114,14 +126,29 @@ def test_backprop_example_full_precision_and_as_printed():
     ex, full, printed = article.BACKPROP_EXAMPLE, article.BACKPROP_FULL, article.BACKPROP_PRINTED
     net = OurNeuralNetwork(ex["params"])
     loss, grads = partials(net, np.array(ex["x"]), ex["y_true"])
+    params, x, y_true = ex["params"], ex["x"], ex["y_true"]
+    grad_magnitudes = magnitudes.gradient_magnitudes(params, x, y_true, "float64")
     assert_agree(
-        _full("loss", [loss], [full["loss"]], ["Alice"]),
-        _full("forward", [net.feedforward(ex["x"])], [full["y_pred"]], ["Alice"]),
+        _full(
+            "loss",
+            [loss],
+            [full["loss"]],
+            ["Alice"],
+            magnitudes.loss_magnitude(params, x, y_true, "float64").magnitude,
+        ),
+        _full(
+            "forward",
+            [net.feedforward(x)],
+            [full["y_pred"]],
+            ["Alice"],
+            magnitudes.forward_magnitude(params, np.array([x]), "float64"),
+        ),
         _full(
             "gradients",
             [grads[p] for p in PARAM_NAMES],
             [full["grads"][p] for p in PARAM_NAMES],
             [f"Alice/{p}" for p in PARAM_NAMES],
+            [grad_magnitudes[p] for p in PARAM_NAMES],
         ),
     )
     # The article rounds y_pred to 0.524 and h1 to 0.0474 before its chain rule.

@@ -1,0 +1,132 @@
+"""Error magnitudes: how much rounding each value the reference computes can carry.
+
+A port and the reference compute the same expressions with different roundings (another
+summation order, a fused multiply-add, f' as f (1 - f) or from e^-s). What they may differ by
+is bounded by a running error analysis of the reference's own arithmetic: for every computed
+value v, its *magnitude* M(v) is the same expression with every term taken in absolute value,
+the errors its inputs carry propagated to it, so that |fl(v) - v| <= c * eps * M(v) for a small
+constant c (crosscheck/tolerances.py). Where nothing cancels M(v) is about |v|; where large
+terms cancel (w1 x1 = 600, w2 x2 = -600.3) M(v) keeps their size, as their rounding does.
+
+The rules, first order in eps (each rounding of a sum or product is at most eps times the sum
+of the absolute terms; the constants of each rule are folded into c):
+
+    sum      s = w_a a + w_b b + c     M(s)  = |w_a| M(a) + |w_b| M(b) + |w_a a| + |w_b b| + |c| + U
+    sigmoid  h = f(s)                  M(h)  = f'(s) M(s) + |h| + U
+    slope    f'(s) = h (1 - h)         M(f') = |1 - 2h| M(h) + f'(s)
+    error    d = y_true - y_pred       M(d)  = M(y_pred) + |d|
+    square   L = d^2                   M(L)  = 2 |d| M(d) + L + U
+    product  P = g_1 g_2 ... g_k       M(P)  = sum_i |P / g_i| M(g_i) + k (|P| + U prod max(1, |g_i|))
+
+Weights and inputs are exact: both sides round them to the dtype the same way. A sigmoid
+scales the error that reaches it by f'(s), so a saturated neuron forgets its input's error.
+U = tiny / eps is underflow, an absolute error of up to the dtype's smallest normal number
+`tiny`: where e^-s overflows the article's 1 / (1 + e^-s) is 0 while a port may return a
+subnormal number; XLA on the CPU flushes subnormal results to zero where NumPy keeps them; and a
+product of tiny factors underflows in an order-dependent way, an error then carried through the
+factors multiplied in after it (|dL/dy_pred| <= 2, |w5|, |w6|, |x|).
+
+Everything here takes numbers or arrays that broadcast (N networks' parameters as (N, 1)
+arrays against n inputs), like the reference itself.
+"""
+
+from dataclasses import dataclass
+from math import prod
+
+import numpy as np
+
+from reference import PARAM_NAMES, sigmoid
+
+
+@dataclass(frozen=True)
+class Rounded:
+    """A value and its error magnitude."""
+
+    value: np.ndarray
+    magnitude: np.ndarray
+
+
+def exact(value) -> Rounded:
+    return Rounded(value, np.zeros_like(np.asarray(value, dtype=np.float64)))
+
+
+def underflow(dtype: str) -> float:
+    """The magnitude of an underflowed sigmoid: tiny / eps of `dtype`."""
+    info = np.finfo(dtype)
+    return float(info.tiny / info.eps)
+
+
+def neuron(pairs, bias, floor: float) -> tuple[Rounded, Rounded]:
+    """h = f(w_a a + w_b b + bias) for exact weights and inputs a, b that may carry error;
+    returns h and f'(s) = h (1 - h), each with its magnitude."""
+    s = bias + sum(w * a.value for w, a in pairs)
+    m_s = np.abs(bias) + sum(np.abs(w * a.value) + np.abs(w) * a.magnitude for w, a in pairs) + floor
+    h = sigmoid(s)
+    slope = h * (1 - h)
+    m_h = slope * m_s + np.abs(h) + floor
+    return Rounded(h, m_h), Rounded(slope, np.abs(1 - 2 * h) * m_h + slope)
+
+
+def product(*factors: Rounded, floor: float) -> Rounded:
+    """Relative errors add: each factor's error times the others, plus one rounding each; an
+    intermediate product that underflows is carried through the factors multiplied in after it,
+    at most the product of the factors above 1."""
+    value = prod(f.value for f in factors)
+    magnitude = sum(
+        prod(np.abs(g.value) for j, g in enumerate(factors) if j != i) * f.magnitude
+        for i, f in enumerate(factors)
+    )
+    carried = floor * prod(np.maximum(1.0, np.abs(f.value)) for f in factors)
+    return Rounded(value, magnitude + len(factors) * (np.abs(value) + carried))
+
+
+def _network(params, x0, x1, dtype: str):
+    """The forward pass of `reference.partials`, value and magnitude of every intermediate."""
+    p, floor = params, underflow(dtype)
+    h1, d_h1 = neuron([(p["w1"], exact(x0)), (p["w2"], exact(x1))], p["b1"], floor)
+    h2, d_h2 = neuron([(p["w3"], exact(x0)), (p["w4"], exact(x1))], p["b2"], floor)
+    y, d_o1 = neuron([(p["w5"], h1), (p["w6"], h2)], p["b3"], floor)
+    return h1, d_h1, h2, d_h2, y, d_o1
+
+
+def forward_magnitude(params, X, dtype: str) -> np.ndarray:
+    """M(o1) for each row of X: (n, 2); with (N, 1) parameter arrays, (N, n)."""
+    X = np.asarray(X, dtype=np.float64)
+    return _network(params, X[:, 0], X[:, 1], dtype)[4].magnitude
+
+
+def loss_magnitude(params, x, y_true, dtype: str) -> Rounded:
+    """The single-sample loss (y_true - y_pred)^2 and its magnitude."""
+    y = _network(params, x[0], x[1], dtype)[4]
+    d = y_true - y.value
+    error = Rounded(d, y.magnitude + np.abs(d))
+    return Rounded(d * d, 2 * np.abs(d) * error.magnitude + d * d + underflow(dtype))
+
+
+def mean_loss_magnitude(params, data, all_y_trues, dtype: str) -> np.ndarray:
+    """M of the MSE over the samples (the training's logged loss): the mean of each sample's
+    magnitude plus the rounding of the sum."""
+    losses = [loss_magnitude(params, x, y, dtype) for x, y in zip(np.asarray(data), all_y_trues)]
+    return sum(m.magnitude for m in losses) / len(losses) + np.abs(sum(m.value for m in losses) / len(losses))
+
+
+def gradient_magnitudes(params, x, y_true, dtype: str) -> dict[str, np.ndarray]:
+    """M of each of the nine partials, factor by factor as `reference.partials` forms them."""
+    p = params
+    h1, d_h1, h2, d_h2, y, d_o1 = _network(params, x[0], x[1], dtype)
+    d = y_true - y.value
+    d_L_d_ypred = Rounded(-2 * d, 2 * (y.magnitude + np.abs(d)))  # -2 (y_true - y_pred)
+    w5, w6, x0, x1 = (exact(v) for v in (p["w5"], p["w6"], x[0], x[1]))
+    chains = {
+        "w1": (w5, d_o1, x0, d_h1),
+        "w2": (w5, d_o1, x1, d_h1),
+        "w3": (w6, d_o1, x0, d_h2),
+        "w4": (w6, d_o1, x1, d_h2),
+        "w5": (h1, d_o1),
+        "w6": (h2, d_o1),
+        "b1": (w5, d_o1, d_h1),
+        "b2": (w6, d_o1, d_h2),
+        "b3": (d_o1,),
+    }
+    floor = underflow(dtype)
+    return {name: product(d_L_d_ypred, *chains[name], floor=floor).magnitude for name in PARAM_NAMES}
