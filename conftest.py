@@ -2,7 +2,7 @@
 
 `pytest -k "jax and float32"` selects exactly those cases. A framework that is not installed or
 a device that is not present is a skip with its reason. Precision is pinned once, here, before
-any test runs (crosscheck.precision), and the header says what is in force.
+any test runs (crosscheck.engine.precision), and the header says what is in force.
 """
 
 import os
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from crosscheck.cases import all_cases
-from crosscheck.precision import describe, preflight
+from crosscheck.engine.cases import all_cases
+from crosscheck.engine.precision import describe, preflight
 
 # Hypothesis: "ci" keeps the suite fast; "long" for a thorough run (--hypothesis-profile=long).
 # No deadline: the first example of a case pays JAX's compilation.

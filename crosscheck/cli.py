@@ -132,22 +132,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "compare":
-            from .compare_command import run_compare
+            from .commands.compare import run_compare
 
             return run_compare(args)
         if args.command == "bench":
-            from .bench import run_bench
+            from .commands.bench import run_bench
 
             return run_bench(args)
         if args.command == "sweep":
-            from .sweep import run_sweep
+            from .commands.sweep import run_sweep
 
             return run_sweep(args)
         if args.command == "selftest":
-            from .selftest_command import run_selftest
+            from .commands.selftest import run_selftest
 
             return run_selftest(args)
-        from .walkthrough import run_article
+        from .commands.article import run_article
 
         return run_article(args)
     except (UsageError, PortError) as error:

@@ -1,7 +1,7 @@
 """Measure how closely the implementations agree, in units of the tolerance multiples.
 
 Prints, per quantity and dtype, the worst error / tolerance ratio and the same error as a
-multiple of eps * (|expected| + scale), the unit crosscheck/tolerances.py is written in, over
+multiple of eps * (|expected| + scale), the unit crosscheck/engine/tolerances.py is written in, over
 every present CPU case, the shared weights, the article's all-ones example and 30 random draws.
 Run: python scripts/measure_agreement.py
 """
@@ -13,10 +13,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crosscheck import checks
-from crosscheck.cases import all_cases
-from crosscheck.precision import preflight
-from crosscheck.tolerances import TOLERANCES
+from crosscheck.engine import checks
+from crosscheck.engine.cases import all_cases
+from crosscheck.engine.precision import preflight
+from crosscheck.engine.tolerances import TOLERANCES
 from reference import PARAM_NAMES, SHARED_WEIGHTS, article
 
 

@@ -3,8 +3,8 @@
 import numpy as np
 from hypothesis import given
 
-from crosscheck.checks import PEOPLE, PREDICTION_CASES, forward_check
-from crosscheck.compare import assert_agree, compare
+from crosscheck.engine.checks import PEOPLE, PREDICTION_CASES, forward_check
+from crosscheck.engine.judge import assert_agree, compare
 from reference import SHARED_WEIGHTS, article
 
 from strategies import inputs, weights

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crosscheck.checks import PEOPLE, fd_check, gradient_checks
-from crosscheck.compare import assert_agree, compare
+from crosscheck.engine.checks import PEOPLE, fd_check, gradient_checks
+from crosscheck.engine.judge import assert_agree, compare
 from reference import PARAM_NAMES, SHARED_WEIGHTS, article
 
 from strategies import weights

@@ -124,7 +124,7 @@ def test_bench_runs_once_and_writes_its_json(capsys, tmp_path):
 
 def test_bench_flags_a_variant_that_disagrees(capsys, monkeypatch):
     """A fast but wrong variant (learning rate 0.01) must show `agrees: NO` and exit 1."""
-    from crosscheck import bench
+    from crosscheck.commands import bench
 
     def wrong(dtype, device, epochs):
         port = ports.load("numpy")

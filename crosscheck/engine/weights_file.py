@@ -6,7 +6,7 @@ from pathlib import Path
 
 from reference import PARAM_NAMES, Params
 
-from .errors import UsageError
+from ..errors import UsageError
 
 EXPECTED = "expected an object with exactly the keys " + ", ".join(PARAM_NAMES)
 

@@ -17,11 +17,11 @@ import numpy as np
 from ports import DTYPES, load
 from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, SHARED_WEIGHTS
 
-from .errors import UsageError
+from ..engine.precision import preflight
+from ..engine.tolerances import TOLERANCES
+from ..errors import UsageError
+from ..reports.compare import environment
 from .options import writable, write_json
-from .precision import preflight
-from .report import environment
-from .tolerances import TOLERANCES
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 from reference.article import LOG_EVERY, N_LOGGED
 
-from . import checks
-from .cases import reference_case
-from .errors import UsageError
+from ..engine import checks
+from ..engine.cases import reference_case
+from ..errors import UsageError
 
 
 def require_matplotlib() -> None:
@@ -23,7 +23,7 @@ def plot_losses(reports, params, path: str) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from .tolerances import TOLERANCES
+    from ..engine.tolerances import TOLERANCES
 
     epochs = np.arange(N_LOGGED) * LOG_EVERY
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 8), sharex=True, height_ratios=(3, 2))

@@ -16,13 +16,13 @@ from ports.protocol import BatchResult
 from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, OurNeuralNetwork, draw_many
 from reference.article import LOG_EVERY
 
-from .cases import Case
-from .checks import nudged
-from .errors import UsageError
+from ..engine.cases import Case
+from ..engine.checks import nudged
+from ..engine.precision import preflight
+from ..engine.tolerances import NUDGE_DIRECTIONS, TOLERANCES, amplification_ratio
+from ..errors import UsageError
+from ..reports.compare import environment
 from .options import writable, write_json
-from .precision import preflight
-from .report import environment
-from .tolerances import NUDGE_DIRECTIONS, TOLERANCES, amplification_ratio
 
 QUANTITIES = ("loss_log", "final_params", "predictions")
 PREDICT = np.array([EMILY, FRANK])

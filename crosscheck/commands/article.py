@@ -8,10 +8,10 @@ from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, deriv_sigmoid, sigmoid
 from reference import article as a
 from reference.article import LOG_EVERY
 
-from .cases import Case
-from .checks import PREDICTION_CASES, finite_differences
+from ..engine.cases import Case
+from ..engine.checks import PREDICTION_CASES, finite_differences
+from ..engine.precision import preflight
 from .options import initial_weights
-from .precision import preflight
 
 WIDTH = 16
 

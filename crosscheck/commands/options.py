@@ -8,8 +8,8 @@ import numpy as np
 
 from reference import SHARED_WEIGHTS, draw
 
-from .errors import UsageError
-from .weights_file import load_weights
+from ..engine.weights_file import load_weights
+from ..errors import UsageError
 
 
 def initial_weights(args) -> dict:

@@ -14,7 +14,7 @@ from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, Params
 from reference.article import LOG_EVERY, N_LOGGED, NAMES
 
 from .cases import Case, reference_case
-from .compare import Check, compare
+from .judge import Check, compare
 from .tolerances import NUDGE_DIRECTIONS, TOLERANCES, amplification_ratio, fd_budget, fd_step
 
 PEOPLE = dict(zip(NAMES, zip(DATA, ALL_Y_TRUES)))

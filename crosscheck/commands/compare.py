@@ -6,12 +6,12 @@ import numpy as np
 
 from ports import DEVICES, DTYPES, PORTS
 
-from . import report
-from .cases import Case, all_cases
-from .errors import UsageError
+from ..engine.cases import Case, all_cases
+from ..engine.precision import preflight
+from ..engine.suite import CaseReport, run_case
+from ..errors import UsageError
+from ..reports import compare as report
 from .options import initial_weights, writable, write_json
-from .precision import preflight
-from .suite import CaseReport, run_case
 
 
 def select_cases(args, status: dict) -> tuple[list[Case], list[str]]:
@@ -50,7 +50,7 @@ def run_compare(args) -> int:
     writable(args.repro, "the reproduction bundle")
     weights = initial_weights(args)
     if args.plot:
-        from .plot import require_matplotlib
+        from ..reports.plot import require_matplotlib
 
         require_matplotlib()
         if not args.plot.lower().endswith(".png"):
@@ -92,14 +92,14 @@ def run_compare(args) -> int:
     if args.json:
         write_json(data, args.json)
     if args.repro and data["verdict"] == "fail":
-        from .repro import write_bundle
+        from ..reports.repro import write_bundle
 
         commands = write_bundle(args.repro, reports, data)
         print(f"reproduction bundle written to {args.repro}; rerun the failing case(s) with:")
         for command in commands:
             print(f"  {command}")
     if args.plot:
-        from .plot import plot_losses
+        from ..reports.plot import plot_losses
 
         plot_losses(reports, params, args.plot)
         print(f"plot written to {args.plot}")

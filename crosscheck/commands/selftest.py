@@ -5,10 +5,10 @@ import sys
 
 from reference import SHARED_WEIGHTS
 
-from .mutants import MUTANTS
+from ..engine.mutants import MUTANTS
+from ..engine.precision import preflight
+from ..engine.suite import run_case
 from .options import write_json
-from .precision import preflight
-from .suite import run_case
 
 NARROW = 10.0  # a mutant caught with its best error/tolerance ratio below this is flagged
 

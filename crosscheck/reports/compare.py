@@ -6,12 +6,12 @@ import platform
 
 import numpy as np
 
-from .cases import Case
-from .compare import Check
-from .locator import CAUSE_JIT
-from .locator import describe as describe_divergence
-from .precision import describe as describe_precision
-from .suite import CaseReport
+from ..engine.cases import Case
+from ..engine.judge import Check
+from ..engine.locator import CAUSE_JIT
+from ..engine.locator import describe as describe_divergence
+from ..engine.precision import describe as describe_precision
+from ..engine.suite import CaseReport
 
 SCHEMA_VERSION = 1
 
