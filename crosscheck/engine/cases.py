@@ -1,11 +1,15 @@
-"""Cases: one implementation to check, as framework x device x dtype x mode."""
+"""Cases: one implementation to check, as framework x device x dtype x mode; and the one
+selection of cases every command makes from its --frameworks, --devices, --dtypes, --modes."""
 
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
 
 import ports
-from ports import DEVICES, DTYPES, PORTS, PortError
+from ports import DEVICES, DTYPES, PortError
+
+from ..errors import UsageError
+from .precision import preflight
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class Case:
     def id(self) -> str:
         """Readable id, e.g. "jax-cpu-float32-jit"; a framework with one mode omits it."""
         parts = [self.framework, self.device, self.dtype]
-        if len(PORTS[self.framework].modes) > 1:
+        if len(ports.info(self.framework).modes) > 1:
             parts.append(self.mode)
         return "-".join(parts) + (f"~{self.variant}" if self.variant else "")
 
@@ -67,14 +71,72 @@ def reference_case(dtype: str) -> Case:
     return Case("numpy", "cpu", dtype, "eager")
 
 
-def all_cases(frameworks=tuple(PORTS), devices=DEVICES, dtypes=DTYPES, modes=None) -> list[Case]:
+def all_cases(frameworks=None, devices=DEVICES, dtypes=DTYPES, modes=None) -> list[Case]:
     """Every combination each framework supports, present or not (absent ones say why)."""
     return [
         Case(name, device, dtype, mode)
-        for name in frameworks
+        for name in (ports.names() if frameworks is None else frameworks)
         for device in devices
-        if device in PORTS[name].devices
+        if device in ports.info(name).devices
         for dtype in dtypes
-        for mode in PORTS[name].modes
+        for mode in ports.info(name).modes
         if modes is None or mode in modes
     ]
+
+
+@dataclass
+class Selection:
+    """The cases a command runs, notes on what was left out and why, and the preflight."""
+
+    cases: list[Case]
+    notes: list[str]
+    status: dict  # crosscheck.engine.precision.preflight's report, the reference included
+
+
+def select(
+    frameworks=None, devices=None, dtypes=None, modes=None, *, default_devices=DEVICES,
+    default_dtypes=DTYPES, default_modes_first=False, without_reference=False,
+) -> Selection:  # fmt: skip
+    """The cases for the selected names (None: the defaults), after the precision preflight.
+
+    Asking by name for a framework that cannot be imported, or for a device no selected
+    framework has, is an error; a default that cannot run is a note. `default_modes_first`
+    takes only each port's default mode unless modes are named; `without_reference` leaves out
+    the reference itself (for commands that compare every case with it).
+    """
+    names = [n for n in frameworks or ports.names() if not (without_reference and n == "numpy")]
+    status = preflight(tuple(dict.fromkeys(("numpy", *names))))
+    available, notes = [], []
+    for name in names:
+        if status[name]["available"]:
+            available.append(name)
+        elif frameworks:
+            raise UsageError(f"framework {name!r} was requested but is unavailable: {status[name]['error']}")
+        else:
+            notes.append(f"skipped: {status[name]['error']}")
+    candidates = [
+        c
+        for c in all_cases(available, devices or default_devices, dtypes or default_dtypes, modes)
+        if modes or not default_modes_first or c.mode == ports.info(c.framework).modes[0]
+    ]
+    cases = [c for c in candidates if c.unavailable() is None]
+    for device in devices or ():
+        if not any(c.device == device for c in cases):
+            present = "; ".join(f"{f}: {', '.join(status[f]['devices'])}" for f in available)
+            raise UsageError(f"device {device!r} was requested but is not present (devices found: {present})")
+    if devices:
+        notes += [f"skipped: {c.unavailable()} [{c.id}]" for c in candidates if c not in cases]
+    if not cases:
+        if without_reference:
+            raise UsageError("nothing to compare with the reference: no framework besides numpy runs "
+                             "with the selected devices, dtypes and modes")  # fmt: skip
+        raise UsageError("nothing to run: no selected framework is available with the selected devices and modes")
+    return Selection(cases, notes, status)
+
+
+def one(values: tuple[str, ...] | None, default: str, flag: str, command: str) -> str:
+    """The single value a command that runs one at a time takes from a plural flag."""
+    if values and len(values) > 1:
+        raise UsageError(f"{command} runs one {flag.removeprefix('--').rstrip('s')} at a time; {flag} got "
+                         f"{', '.join(values)}")  # fmt: skip
+    return values[0] if values else default

@@ -1,10 +1,8 @@
 """The compare report: as a table for people and as JSON for machines (the same data)."""
 
 import math
-import os
-import platform
 
-import numpy as np
+import ports
 
 from ..engine.cases import Case
 from ..engine.judge import Check
@@ -12,41 +10,20 @@ from ..engine.locator import CAUSE_JIT
 from ..engine.locator import describe as describe_divergence
 from ..engine.precision import describe as describe_precision
 from ..engine.suite import CaseReport
-
-SCHEMA_VERSION = 1
-
-
-def environment(preflight: dict) -> dict:
-    versions = {"python": platform.python_version(), "numpy": np.__version__}
-    versions |= {name: entry.get("version") for name, entry in preflight.items() if name != "numpy"}
-    return {
-        "versions": versions,
-        "platform": platform.platform(),
-        "cpu": cpu_model(),
-        "cpu_count": os.cpu_count(),
-        "frameworks": preflight,
-    }
+from .json import SCHEMA_VERSION, environment, versions_line
+from .table import Column, table
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def mark_jit_only(reports: list[CaseReport]) -> None:
-    """A JAX jit run that diverges while its nojit twin agrees: the cause is the compilation."""
+def mark_compiled_only(reports: list[CaseReport]) -> None:
+    """A run in a port's compiled mode that diverges while a twin in another mode of the same
+    port agrees: the cause is the compilation."""
     verdicts = {r.case: r.passed for r in reports}
     for r in reports:
-        if r.divergence is None or r.case.mode != "jit":
+        info = ports.info(r.case.framework)
+        if r.divergence is None or r.case.mode != info.compiled_mode:
             continue
-        twin = Case(r.case.framework, r.case.device, r.case.dtype, "nojit")
-        if verdicts.get(twin) is True:
+        twins = [Case(r.case.framework, r.case.device, r.case.dtype, m) for m in info.modes if m != r.case.mode]
+        if any(verdicts.get(twin) is True for twin in twins):
             r.divergence["likely_cause"] = CAUSE_JIT
 
 
@@ -105,53 +82,46 @@ def _g(x: float) -> str:
 
 
 def header_lines(preflight: dict, weights: dict) -> list[str]:
-    env = environment(preflight)
-    versions = " | ".join(f"{k} {v}" for k, v in env["versions"].items() if v)
     return [
-        f"versions: {versions}",
+        versions_line(environment(preflight)),
         *(f"  {line}" for line in describe_precision(preflight)),
         f"initial weights: {weights['source']}",
     ]
 
 
-COLUMNS = ("implementation", "quantity", "max abs err", "max rel err", "tolerance", "err/tol", "verdict")
-WIDTHS = (24, 13, 12, 12, 10, 8, 7)
+COLUMNS = (
+    Column("implementation", 24),
+    Column("quantity", 13),
+    Column("max abs err", 12, ">"),
+    Column("max rel err", 12, ">"),
+    Column("tolerance", 10, ">"),
+    Column("err/tol", 8, ">"),
+    Column("verdict", 7, ">"),
+)
 
 
-def _row(values) -> str:
-    cells = [f"{v:<{w}}" if i < 2 else f"{v:>{w}}" for i, (v, w) in enumerate(zip(values, WIDTHS))]
-    return "  ".join(cells).rstrip()
+def _rows(r: CaseReport):
+    """An implementation's rows: one per quantity, then its training summary."""
+    for i, c in enumerate(r.checks):
+        ratio = "inf" if not math.isfinite(c.ratio) else f"{c.ratio:.3f}"
+        yield (
+            r.case.id if i == 0 else "", c.quantity, _g(c.max_abs_err), _g(c.max_rel_err),
+            f"{c.budget[c.worst]:.2g}", ratio, "PASS" if c.passed else "FAIL",
+        )  # fmt: skip
+    summary = (
+        f"trained in {r.train_seconds:.2f} s; Emily {r.emily:.6f} ({'F' if r.emily > 0.5 else 'M'}), "
+        f"Frank {r.frank:.6f} ({'F' if r.frank > 0.5 else 'M'})"
+    )
+    if r.accuracy:
+        summary += f"; final params vs float64: {_g(r.accuracy['final_params_max_abs_err'])}"
+    yield f"{'':<24}  {summary}"
+    if r.divergence:
+        yield f"{'':<24}  {describe_divergence(r.divergence)}"
 
 
 def table_lines(reports: list[CaseReport]) -> list[str]:
     """A block per implementation: a row per quantity, then its training summary."""
-    lines = [_row(COLUMNS), _row("-" * w for w in WIDTHS)]
-    for r in reports:
-        for i, c in enumerate(r.checks):
-            ratio = "inf" if not math.isfinite(c.ratio) else f"{c.ratio:.3f}"
-            lines.append(
-                _row(
-                    (
-                        r.case.id if i == 0 else "",
-                        c.quantity,
-                        _g(c.max_abs_err),
-                        _g(c.max_rel_err),
-                        f"{c.budget[c.worst]:.2g}",
-                        ratio,
-                        "PASS" if c.passed else "FAIL",
-                    )
-                )
-            )
-        summary = (
-            f"trained in {r.train_seconds:.2f} s; Emily {r.emily:.6f} ({'F' if r.emily > 0.5 else 'M'}), "
-            f"Frank {r.frank:.6f} ({'F' if r.frank > 0.5 else 'M'})"
-        )
-        if r.accuracy:
-            summary += f"; final params vs float64: {_g(r.accuracy['final_params_max_abs_err'])}"
-        lines.append(f"{'':<24}  {summary}")
-        if r.divergence:
-            lines.append(f"{'':<24}  {describe_divergence(r.divergence)}")
-    return lines
+    return table(COLUMNS, (row for r in reports for row in _rows(r)), rule=True)
 
 
 def verdict_line(reports: list[CaseReport]) -> str:
@@ -159,3 +129,18 @@ def verdict_line(reports: list[CaseReport]) -> str:
     if failed:
         return f"FAIL: {len(failed)} of {len(reports)} implementations disagree: {', '.join(failed)}"
     return f"PASS: all {len(reports)} implementations agree with the reference on every quantity"
+
+
+def render(reports: list[CaseReport], preflight: dict, weights: dict, notes: list[str]) -> str:
+    """The whole compare report as text."""
+    return "\n".join(
+        [
+            "nn-crosscheck compare: every implementation against the NumPy reference in the same dtype",
+            *header_lines(preflight, weights),
+            *notes,
+            "",
+            *table_lines(reports),
+            "",
+            verdict_line(reports),
+        ]
+    )
