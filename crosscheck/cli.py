@@ -64,7 +64,9 @@ def _selection_options(parser: argparse.ArgumentParser, **defaults: str) -> None
     }
     for flag, (kind, valid, default) in flags.items():
         parse = _names(kind, valid)
-        parser.add_argument(f"--{flag}", type=parse, help=f"comma list; default: {defaults.get(flag, default)}")
+        parser.add_argument(
+            f"--{flag}", type=parse, help=f"comma list; default: {defaults.get(flag, default)}"
+        )
         # The singular spellings some commands once had, kept working but not advertised.
         parser.add_argument(f"--{kind}", dest=flag, type=parse, help=argparse.SUPPRESS)
 
@@ -138,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
         "beside what numpy, torch and jax compute, then training side by side.",
     )
     article.add_argument("--seed", type=_seed, help="train from the article's draw under this seed")
-    _selection_options(article, devices="cpu (one device)", dtypes="float64 (one dtype)", modes="each default")
+    _selection_options(
+        article, devices="cpu (one device)", dtypes="float64 (one dtype)", modes="each default"
+    )
     return parser
 
 

@@ -40,7 +40,9 @@ def run_all(cases, params, quiet: bool) -> list[CaseReport]:
     reports = []
     for i, case in enumerate(cases, 1):
         if not quiet:
-            print(f"[{i}/{len(cases)}] {case.id}: forward, gradients, training ...", file=sys.stderr, flush=True)
+            print(
+                f"[{i}/{len(cases)}] {case.id}: forward, gradients, training ...", file=sys.stderr, flush=True
+            )
         reports.append(run_case(case, params))
         if not quiet:
             verdict = "PASS" if reports[-1].passed else "FAIL"

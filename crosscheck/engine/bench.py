@@ -35,11 +35,18 @@ def variants(framework: str) -> list[Variant]:
     """The variants the port declares; by default one per mode, its `train`."""
     info = ports.info(framework)
     declared = info.declared("BENCH") or [
-        (mode, f"train, mode {mode}", "train", {"mode": mode}, mode == info.compiled_mode) for mode in info.modes
+        (mode, f"train, mode {mode}", "train", {"mode": mode}, mode == info.compiled_mode)
+        for mode in info.modes
     ]
     return [
-        Variant(framework, label, description, _runner(framework, function, kwargs), compiles,
-                kwargs.get("mode", info.modes[0]))  # fmt: skip
+        Variant(
+            framework,
+            label,
+            description,
+            _runner(framework, function, kwargs),
+            compiles,
+            kwargs.get("mode", info.modes[0]),
+        )
         for label, description, function, kwargs, compiles in declared
     ]
 
@@ -91,7 +98,10 @@ def bench(cases: list[Case], repeats: int, epochs: int, progress=lambda text: No
         for framework, device in dict.fromkeys((f, d) for f, d, _ in sorted(chosen, key=_order(cases))):
             for variant in (v for v in variants(framework) if (framework, device, v.port_mode) in chosen):
                 progress(f"{variant.framework} {variant.mode} {dtype} ...")
-                same = (variant.framework, variant.mode) == (reference_variant.framework, reference_variant.mode)
+                same = (variant.framework, variant.mode) == (
+                    reference_variant.framework,
+                    reference_variant.mode,
+                )
                 same = same and device == "cpu"
                 result = reference if same else time_variant(variant, dtype, device, repeats, epochs)
                 result["agrees"] = bool(np.all(np.abs(np.array(result["trained"]) - expected) <= budget))

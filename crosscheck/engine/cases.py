@@ -130,7 +130,9 @@ def select(
         if without_reference:
             raise UsageError("nothing to compare with the reference: no framework besides numpy runs "
                              "with the selected devices, dtypes and modes")  # fmt: skip
-        raise UsageError("nothing to run: no selected framework is available with the selected devices and modes")
+        raise UsageError(
+            "nothing to run: no selected framework is available with the selected devices and modes"
+        )
     return Selection(cases, notes, status)
 
 

@@ -22,7 +22,9 @@ def mark_compiled_only(reports: list[CaseReport]) -> None:
         info = ports.info(r.case.framework)
         if r.divergence is None or r.case.mode != info.compiled_mode:
             continue
-        twins = [Case(r.case.framework, r.case.device, r.case.dtype, m) for m in info.modes if m != r.case.mode]
+        twins = [
+            Case(r.case.framework, r.case.device, r.case.dtype, m) for m in info.modes if m != r.case.mode
+        ]
         if any(verdicts.get(twin) is True for twin in twins):
             r.divergence["likely_cause"] = CAUSE_JIT
 

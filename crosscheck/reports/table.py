@@ -20,7 +20,8 @@ def table(
 ) -> list[str]:
     def line(cells: Sequence[str]) -> str:
         text = "".join(
-            (c.gap if i else "") + f"{cell:{c.align}{c.width}}" for i, (c, cell) in enumerate(zip(columns, cells))
+            (c.gap if i else "") + f"{cell:{c.align}{c.width}}"
+            for i, (c, cell) in enumerate(zip(columns, cells))
         )
         return (indent + text).rstrip()
 
