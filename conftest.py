@@ -88,5 +88,5 @@ def drifted(monkeypatch):
     """Registers the test fixture port tests/drifted_port.py as framework "drifted"."""
     import ports
 
-    info = ports.PortInfo("drifted", ("eager",), ("cpu",), module="drifted_port")
-    monkeypatch.setitem(ports.PORTS, "drifted", info)
+    monkeypatch.setattr(ports, "PORTS", dict(ports.PORTS))
+    ports.register(ports.PortInfo("drifted", module="drifted_port"))

@@ -120,7 +120,7 @@ def test_unknown_names(capsys, argv, message):
 @pytest.fixture
 def torch_broken(monkeypatch):
     monkeypatch.setitem(
-        ports.PORTS, "torch", PortInfo("torch", ("eager",), ("cpu", "cuda"), module="broken_port")
+        ports.PORTS, "torch", PortInfo("torch", module="broken_port")
     )
 
 

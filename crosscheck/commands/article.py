@@ -3,14 +3,14 @@ computes. Everything runs in float64 (JAX compiled with jit)."""
 
 import numpy as np
 
-from ports import PORTS
+import ports
 from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, deriv_sigmoid, sigmoid
 from reference import article as a
 from reference.article import LOG_EVERY
 
-from ..engine.cases import Case
+from ..engine.cases import one, select
 from ..engine.checks import PREDICTION_CASES, finite_differences
-from ..engine.precision import preflight
+from ..reports.table import Column, table
 from .options import initial_weights
 
 WIDTH = 16
@@ -24,26 +24,26 @@ def _heading(number: int, title: str, what: str) -> None:
 
 
 def _table(header: list[str], rows: list[list]) -> None:
-    widths = [max(14, len(header[0]))] + [WIDTH] * (len(header) - 1)
-
-    def fmt(cell, width, first):
-        text = cell if isinstance(cell, str) else f"{cell:.10g}"
-        return f"{text:<{width}}" if first else f"{text:>{width}}"
-
-    for i, row in enumerate([header, *rows]):
-        print("   " + "  ".join(fmt(c, w, j == 0) for j, (c, w) in enumerate(zip(row, widths))).rstrip())
-        if i == 0:
-            print("   " + "  ".join("-" * w for w in widths))
+    columns = [Column(header[0], max(14, len(header[0])))] + [Column(h, WIDTH, ">") for h in header[1:]]
+    cells = [[c if isinstance(c, str) else f"{c:.10g}" for c in row] for row in rows]
+    print("\n".join(table(columns, cells, rule=True, indent="   ")))
 
 
-def run_article(args) -> int:
-    status = preflight()
-    cases = {
-        name: Case(name, "cpu", "float64", PORTS[name].modes[0])
-        for name in PORTS
-        if status[name]["available"]
-    }
-    missing = [f"{name} unavailable: {status[name]['error']}" for name in PORTS if name not in cases]
+def _cases(args) -> tuple[dict, list[str]]:
+    """One case per available framework (its default mode unless --modes), and what is missing."""
+    device = one(args.devices, "cpu", "--devices", "article")
+    dtype = one(args.dtypes, "float64", "--dtypes", "article")
+    selection = select(args.frameworks, (device,), (dtype,), args.modes, default_modes_first=True)
+    cases = {}
+    for case in selection.cases:
+        cases.setdefault(case.framework, case)
+    status = selection.status
+    missing = [f"{n} unavailable: {status[n]['error']}" for n in status if not status[n]["available"]]
+    return cases, missing
+
+
+def run(args) -> int:
+    cases, missing = _cases(args)
     names = list(cases)
 
     print('"An Introduction to Neural Networks", worked through in ' + ", ".join(names))
@@ -134,9 +134,8 @@ def run_article(args) -> int:
     methods = ["the hand derivation", *(f"autograd in {n}" for n in autograd), "central differences"]
     _heading(5, "All nine partials", f"Same case: {', '.join(methods)}.")
     oracle, _ = finite_differences(next(iter(cases.values())), params, xs, y_true)
-    labels = {"numpy": "hand (numpy)", "torch": "torch.autograd", "jax": "jax.grad"}
     _table(
-        ["partial", *(labels[n] for n in names), "finite diff."],
+        ["partial", *(ports.info(n).label for n in names), "finite diff."],
         [[f"dL/d{q}", *(results[n][1][q] for n in names), oracle[i]] for i, q in enumerate(PARAM_NAMES)],
     )
 

@@ -120,7 +120,7 @@ def select(
         if modes or not default_modes_first or c.mode == ports.info(c.framework).modes[0]
     ]
     cases = [c for c in candidates if c.unavailable() is None]
-    for device in devices or ():
+    for device in (devices or ()) if available else ():  # no framework at all: said below
         if not any(c.device == device for c in cases):
             present = "; ".join(f"{f}: {', '.join(status[f]['devices'])}" for f in available)
             raise UsageError(f"device {device!r} was requested but is not present (devices found: {present})")

@@ -87,12 +87,18 @@ def compare(
     case: str,
     labels: Sequence[str],
     budget: np.ndarray | None = None,
+    amplification: np.ndarray | float = 1.0,
+    axis: int | None = None,
 ) -> Check:
-    """Judge `got` against `expected` with the tolerance for `quantity` in `dtype`.
+    """Judge `got` against `expected` with the tolerance for `quantity` in `dtype`, times the
+    training's `amplification` (see tolerances.py); with `axis`, the scale is taken along it
+    (one scale per network when `expected` holds N networks' values, (N, k) with axis=-1).
 
-    Structure first: both must have the shape of `labels`. `budget` overrides the tolerance
-    table (the finite-difference oracle has its own).
+    Structure first: both must have the shape of `labels` (once flattened). `budget` overrides
+    the tolerance table (the finite-difference oracle has its own).
     """
+    if budget is None:
+        budget = tolerance_budget(quantity, expected, dtype, amplification=amplification, axis=axis)
     got = np.asarray(got, dtype=np.float64).reshape(-1)
     expected = np.asarray(expected, dtype=np.float64).reshape(-1)
     if not got.shape == expected.shape == (len(labels),):
@@ -100,9 +106,13 @@ def compare(
             f"{quantity} {case}: shapes differ: got {got.shape}, expected {expected.shape}, "
             f"labels {len(labels)}"
         )
-    if budget is None:
-        budget = TOLERANCES[quantity].budget(expected, dtype)
-    return Check(quantity, case, tuple(labels), got, expected, np.broadcast_to(budget, got.shape))
+    budget = np.broadcast_to(np.reshape(budget, -1) if np.ndim(budget) else budget, got.shape)
+    return Check(quantity, case, tuple(labels), got, expected, budget)
+
+
+def tolerance_budget(quantity: str, expected, dtype: str, *, amplification=1.0, axis: int | None = None):
+    """The budget of every element: the tolerance table's, times the amplification."""
+    return TOLERANCES[quantity].budget(np.asarray(expected), dtype, axis=axis) * amplification
 
 
 def merge(checks: Sequence[Check]) -> Check:
