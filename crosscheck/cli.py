@@ -82,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="The article's network in NumPy, PyTorch and JAX, checked to agree.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_compare(sub)
+    for add in (_add_selftest, _add_bench, _add_sweep, _add_article):
+        add(sub)
+    return parser
+
+
+def _add_compare(sub) -> None:
 
     compare = sub.add_parser(
         "compare",
@@ -99,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--repro", metavar="DIR", help="on any FAIL, write a reproduction bundle here")
     _output_options(compare)
 
+
+def _add_selftest(sub) -> None:
     selftest = sub.add_parser(
         "selftest",
         help="prove the checks catch each catalogued porting bug (mutation self-test)",
@@ -108,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     _selection_options(selftest, devices="cpu (every mutant runs there)")
     _output_options(selftest)
 
+
+def _add_bench(sub) -> None:
     bench = sub.add_parser(
         "bench",
         help="time the 1000-epoch training in each framework's idioms",
@@ -119,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     _selection_options(bench, devices="cpu", modes="every variant")
     _output_options(bench)
 
+
+def _add_sweep(sub) -> None:
     sweep = sub.add_parser(
         "sweep",
         help="N networks from N initial draws, trained at once in every framework, checked one by one",
@@ -133,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     _selection_options(sweep, devices="cpu (one device)", dtypes="float64 (one dtype)", modes="each default")
     _output_options(sweep)
 
+
+def _add_article(sub) -> None:
     article = sub.add_parser(
         "article",
         help="the article's worked examples and training, beside what each framework computes",
@@ -143,7 +158,6 @@ def build_parser() -> argparse.ArgumentParser:
     _selection_options(
         article, devices="cpu (one device)", dtypes="float64 (one dtype)", modes="each default"
     )
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,15 +42,8 @@ def _cases(args) -> tuple[dict, list[str]]:
     return cases, missing
 
 
-def run(args) -> int:
-    cases, missing = _cases(args)
-    names = list(cases)
-
-    print('"An Introduction to Neural Networks", worked through in ' + ", ".join(names))
-    print("Each value the article prints, beside what each framework computes (float64, CPU).")
-    for line in missing:
-        print(f"({line})")
-
+def _examples(cases: dict, names: list[str]) -> None:
+    """Sections 1 to 3: a neuron, the network, the loss."""
     x = np.array([a.NETWORK_EXAMPLE["x"]])
     _heading(1, "One neuron", "f(w.x + b) with w = [0, 1], b = 4, x = [2, 3]: f(7), as the output neuron.")
     _table(
@@ -85,6 +78,9 @@ def run(args) -> int:
         ],
     )
 
+
+def _backprop(cases: dict, names: list[str]) -> tuple[dict, list[str]]:
+    """Section 4: dL/dw1 by the chain rule, factor by factor; returns every case's partials."""
     ex = a.BACKPROP_EXAMPLE
     params, xs, y_true = ex["params"], np.array(ex["x"]), ex["y_true"]
     _heading(
@@ -131,6 +127,13 @@ def run(args) -> int:
     if autograd:
         print(f"   Autograd ({' and '.join(autograd)}) computes the same product without naming its factors.")
 
+    return results, autograd
+
+
+def _partials(cases: dict, names: list[str], results: dict, autograd: list[str]) -> None:
+    """Section 5: all nine partials, by hand, by autograd, by central differences."""
+    ex = a.BACKPROP_EXAMPLE
+    params, xs, y_true = ex["params"], np.array(ex["x"]), ex["y_true"]
     methods = ["the hand derivation", *(f"autograd in {n}" for n in autograd), "central differences"]
     _heading(5, "All nine partials", f"Same case: {', '.join(methods)}.")
     oracle, _ = finite_differences(next(iter(cases.values())), params, xs, y_true)
@@ -139,6 +142,9 @@ def run(args) -> int:
         [[f"dL/d{q}", *(results[n][1][q] for n in names), oracle[i]] for i, q in enumerate(PARAM_NAMES)],
     )
 
+
+def _training(args, cases: dict, names: list[str]) -> None:
+    """Section 6: training side by side, and the two predictions."""
     weights = initial_weights(args)
     _heading(6, "Training", f"1000 epochs of per-sample SGD, learning rate 0.1, from {weights['source']}.")
     runs = {name: c.train(weights["params"], DATA, ALL_Y_TRUES) for name, c in cases.items()}
@@ -157,4 +163,18 @@ def run(args) -> int:
         rows.append([person, f"{printed}", *(cases[n].forward(runs[n].params, xp)[0] for n in names)])
     _table(["prediction", "article", *names], rows)
     print("   1 = F, 0 = M. The article's own run was unseeded, so its 0.951 and 0.039 differ a little.")
+
+
+def run(args) -> int:
+    cases, missing = _cases(args)
+    names = list(cases)
+    print('"An Introduction to Neural Networks", worked through in ' + ", ".join(names))
+    print("Each value the article prints, beside what each framework computes (float64, CPU).")
+    for line in missing:
+        print(f"({line})")
+
+    _examples(cases, names)
+    results, autograd = _backprop(cases, names)
+    _partials(cases, names, results, autograd)
+    _training(args, cases, names)
     return 0
