@@ -1,1 +1,1 @@
-"""engine"""
+"""What is checked and how it is judged: cases, checks, the judge, tolerances, locator."""

@@ -1,1 +1,1 @@
-"""reports"""
+"""Results as text (one table renderer), JSON, a plot and a reproduction bundle."""
