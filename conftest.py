@@ -2,7 +2,7 @@
 
 `pytest -k "jax and float32"` selects exactly those cases. A framework that is not installed or
 a device that is not present is a skip with its reason. Precision is pinned once, here, before
-any test runs (crosscheck.precision), and the header says what is in force.
+any test runs (crosscheck.engine.precision), and the header says what is in force.
 """
 
 import os
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from crosscheck.cases import all_cases
-from crosscheck.precision import describe, preflight
+from crosscheck.engine.cases import all_cases
+from crosscheck.engine.precision import describe, preflight
 
 # Hypothesis: "ci" keeps the suite fast and draws the same examples on every run (derandomize:
 # the examples follow from each test's name, so CI cannot turn red by the luck of a draw, and
@@ -91,5 +91,5 @@ def drifted(monkeypatch):
     """Registers the test fixture port tests/drifted_port.py as framework "drifted"."""
     import ports
 
-    info = ports.PortInfo("drifted", ("eager",), ("cpu",), module="drifted_port")
-    monkeypatch.setitem(ports.PORTS, "drifted", info)
+    monkeypatch.setattr(ports, "PORTS", dict(ports.PORTS))
+    ports.register(ports.PortInfo("drifted", module="drifted_port"))

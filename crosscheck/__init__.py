@@ -1,4 +1,26 @@
-"""nn-crosscheck's harness: cases, tolerances, comparisons and the precision preflight.
+"""nn-crosscheck's harness, in three parts: engine, commands, reports.
 
+    engine/    what is checked and how it is judged: cases (framework x device x dtype x mode)
+               and `select`, the one selection every command makes; the check families
+               (checks), the judge (Check, compare) and the tolerances it applies; the
+               first-divergence locator, the precision preflight, the mutants, sweep and bench
+    commands/  one module per subcommand, each `run(args)`: check the flags, call the engine,
+               hand the result to a report
+    reports/   the result as text (one table renderer), JSON, a plot, a reproduction bundle
+
+How a verdict is reached:
+
+    initial weights (reference: shared, --seed or --weights)
+      -> select: the registered ports (ports.register) x devices x dtypes x modes, after the
+         precision preflight; each becomes a Case
+      -> each check family runs the case and the NumPy reference on the same weights
+         (forward, gradients, finite differences, 1000-epoch training)
+      -> compare: |got - expected| against the tolerance's budget (times the training's
+         amplification), element by element, as a Check
+      -> a CaseReport per case (checks, timings, first divergence) -> PASS / FAIL
+      -> reports: table, JSON, plot; exit status 0 / 1
+
+Nothing here names a framework: what is framework-specific (label, modes, the compiled mode,
+native layout, bench variants) is declared by the port and read through ports.PortInfo.
 Imports flow one way: reference <- ports <- crosscheck <- tests and the command line.
 """

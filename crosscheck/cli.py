@@ -4,24 +4,32 @@ Exit status: 0 when everything agrees, 1 when anything disagrees, 2 for bad usag
 """
 
 import argparse
+import importlib
 import sys
+from collections.abc import Callable
 
-from ports import DEVICES, DTYPES, PORTS, PortError
+import ports
+from ports import DEVICES, DTYPES, PortError
 
 from .errors import UsageError
 
-MODES = tuple(dict.fromkeys(mode for info in PORTS.values() for mode in info.modes))
+
+def _modes() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(mode for name in ports.names() for mode in ports.info(name).modes))
 
 
-def _names(kind: str, valid: tuple[str, ...]):
-    """An argparse type: a comma-separated list of names out of `valid`."""
+def _names(kind: str, valid: Callable[[], tuple[str, ...]]):
+    """An argparse type: a comma-separated list of names out of `valid()`, read when parsed (so
+    a port registered after the parser was built is known)."""
 
     def parse(text: str) -> tuple[str, ...]:
         names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))  # deduplicated
-        unknown = [n for n in names if n not in valid]
+        valid_names = valid()
+        unknown = [n for n in names if n not in valid_names]
         if unknown or not names:
             raise argparse.ArgumentTypeError(
-                f"unknown {kind} {', '.join(map(repr, unknown)) or '(none given)'}; valid: {', '.join(valid)}"
+                f"unknown {kind} {', '.join(map(repr, unknown)) or '(none given)'}; "
+                f"valid: {', '.join(valid_names)}"
             )
         return names
 
@@ -45,6 +53,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _selection_options(parser: argparse.ArgumentParser, **defaults: str) -> None:
+    """--frameworks, --devices, --dtypes, --modes: the same four flags for every command, each a
+    comma list; `defaults` overrides the help text of a flag whose default differs."""
+    flags = {
+        "frameworks": ("framework", ports.names, "all available"),
+        "devices": ("device", lambda: DEVICES, "all present"),
+        "dtypes": ("dtype", lambda: DTYPES, ",".join(DTYPES)),
+        "modes": ("mode", _modes, "all of each framework"),
+    }
+    for flag, (kind, valid, default) in flags.items():
+        parse = _names(kind, valid)
+        parser.add_argument(
+            f"--{flag}", type=parse, help=f"comma list; default: {defaults.get(flag, default)}"
+        )
+        # The singular spellings some commands once had, kept working but not advertised.
+        parser.add_argument(f"--{kind}", dest=flag, type=parse, help=argparse.SUPPRESS)
+
+
 def _output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -56,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="The article's network in NumPy, PyTorch and JAX, checked to agree.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_compare(sub)
+    for add in (_add_selftest, _add_bench, _add_sweep, _add_article):
+        add(sub)
+    return parser
+
+
+def _add_compare(sub) -> None:
 
     compare = sub.add_parser(
         "compare",
@@ -63,14 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the forward, gradient and training checks for every available framework x "
         "device x dtype and print one table. Exit 0 if all agree, 1 if any disagrees, 2 for bad usage.",
     )
-    compare.add_argument(
-        "--frameworks", type=_names("framework", tuple(PORTS)), help="default: all available"
-    )
-    compare.add_argument("--devices", type=_names("device", DEVICES), help="default: all present")
-    compare.add_argument("--dtypes", type=_names("dtype", DTYPES), help="default: float32,float64")
-    compare.add_argument(
-        "--modes", type=_names("mode", MODES), help="execution modes (JAX: jit, nojit); default: all"
-    )
+    _selection_options(compare)
     start = compare.add_mutually_exclusive_group()
     start.add_argument("--seed", type=_seed, help="initial weights: the article's draw under this seed")
     start.add_argument(
@@ -80,14 +106,19 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--repro", metavar="DIR", help="on any FAIL, write a reproduction bundle here")
     _output_options(compare)
 
+
+def _add_selftest(sub) -> None:
     selftest = sub.add_parser(
         "selftest",
         help="prove the checks catch each catalogued porting bug (mutation self-test)",
         description="Run each mutant (a correct port with one realistic bug) through the compare "
         "checks. Exit 0 if every mutant is caught, 1 if any survives.",
     )
+    _selection_options(selftest, devices="cpu (every mutant runs there)")
     _output_options(selftest)
 
+
+def _add_bench(sub) -> None:
     bench = sub.add_parser(
         "bench",
         help="time the 1000-epoch training in each framework's idioms",
@@ -96,11 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--repeats", type=int, default=5, help="timed runs after the warm-up (default 5)")
     bench.add_argument("--epochs", type=int, default=1000, help="epochs a run (default 1000, the article's)")
-    bench.add_argument("--dtypes", type=_names("dtype", DTYPES), help="default: float32,float64")
-    bench.add_argument("--frameworks", type=_names("framework", tuple(PORTS)), help="default: all available")
-    bench.add_argument("--device", choices=DEVICES, default="cpu")
+    _selection_options(bench, devices="cpu", modes="every variant")
     _output_options(bench)
 
+
+def _add_sweep(sub) -> None:
     sweep = sub.add_parser(
         "sweep",
         help="N networks from N initial draws, trained at once in every framework, checked one by one",
@@ -112,11 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--seeds", type=int, default=1000, metavar="N", help="number of networks (default 1000)"
     )
     sweep.add_argument("--first-seed", type=int, default=0, help="seed of network 0 (default 0)")
-    sweep.add_argument("--dtype", choices=DTYPES, default="float64")
-    sweep.add_argument("--device", choices=DEVICES, default="cpu")
-    sweep.add_argument("--frameworks", type=_names("framework", tuple(PORTS)), help="default: all available")
+    _selection_options(sweep, devices="cpu (one device)", dtypes="float64 (one dtype)", modes="each default")
     _output_options(sweep)
 
+
+def _add_article(sub) -> None:
     article = sub.add_parser(
         "article",
         help="the article's worked examples and training, beside what each framework computes",
@@ -124,32 +155,17 @@ def build_parser() -> argparse.ArgumentParser:
         "beside what numpy, torch and jax compute, then training side by side.",
     )
     article.add_argument("--seed", type=_seed, help="train from the article's draw under this seed")
-    return parser
+    _selection_options(
+        article, devices="cpu (one device)", dtypes="float64 (one dtype)", modes="each default"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "compare":
-            from .compare_command import run_compare
-
-            return run_compare(args)
-        if args.command == "bench":
-            from .bench import run_bench
-
-            return run_bench(args)
-        if args.command == "sweep":
-            from .sweep import run_sweep
-
-            return run_sweep(args)
-        if args.command == "selftest":
-            from .selftest_command import run_selftest
-
-            return run_selftest(args)
-        from .walkthrough import run_article
-
-        return run_article(args)
+        command = importlib.import_module(f"{__package__}.commands.{args.command}")
+        return command.run(args)
     except (UsageError, PortError) as error:
         print(f"crosscheck {args.command}: error: {error}", file=sys.stderr)
         return 2

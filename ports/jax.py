@@ -31,6 +31,19 @@ from .protocol import (
 
 NAME = "jax"
 MODES = ("jit", "nojit")
+COMPILED_MODE = "jit"
+LABEL = "jax.grad"
+LAYOUT = {
+    "w1": ("hidden", "w", 0, 0), "w2": ("hidden", "w", 0, 1),
+    "w3": ("hidden", "w", 1, 0), "w4": ("hidden", "w", 1, 1),
+    "w5": ("output", "w", 0, 0), "w6": ("output", "w", 0, 1),
+    "b1": ("hidden", "b", 0), "b2": ("hidden", "b", 1), "b3": ("output", "b", 0),
+}  # fmt: skip
+BENCH = (
+    ("no jit", "jax.grad op by op; lax.scan body compiled", "train", {"mode": "nojit"}, True),
+    ("jit per step", "Python loop over a jitted SGD step", "train_per_step", {}, True),
+    ("compiled scan", "the whole run as one jitted lax.scan", "train", {"mode": "jit"}, True),
+)
 _DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
 
 
@@ -204,6 +217,10 @@ def _article_vector(p) -> np.ndarray:
 
 def from_native(p) -> Params:
     return as_params(_article_vector(p))
+
+
+def native_devices(p) -> set[str]:
+    return {_device_name(leaf).split(":")[0] for leaf in jax.tree.leaves(p)}
 
 
 def _device_name(array) -> str:

@@ -16,6 +16,10 @@ from .protocol import BatchResult, TrainResult, canary_error, canary_operands, c
 
 NAME = "numpy"
 MODES = ("eager",)
+DEVICES = ("cpu",)
+LABEL = "hand (numpy)"
+LAYOUT = {p: (p,) for p in PARAM_NAMES}  # OurNeuralNetwork holds the article's attributes
+BENCH = (("reference loop", "the article's loop over NumPy scalars", "train", {"mode": "eager"}, False),)
 
 
 def version() -> str:
@@ -50,6 +54,10 @@ def to_native(params: Params, *, dtype: str = "float64", device: str = "cpu") ->
 
 def from_native(native: OurNeuralNetwork) -> Params:
     return native.params()
+
+
+def native_devices(native: OurNeuralNetwork) -> set[str]:
+    return {"cpu"}
 
 
 def mse_loss(y_true, y_pred, *, dtype="float64", device="cpu") -> float:

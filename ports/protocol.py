@@ -19,6 +19,17 @@ Each port module (`ports.numpy`, `ports.torch`, `ports.jax`) defines the same na
                learn_rate=0.1, epochs=1000) -> BatchResult
                                      N networks at once: each parameter an (N,) array
 
+And may declare, for the harness to read (defaults in ports.PortInfo):
+
+    LABEL                            how its derivatives are named in a table ("jax.grad")
+    COMPILED_MODE                    the mode that compiles (a jit-only divergence is blamed on it)
+    DEVICES                          the devices it can use when present (default: all DEVICES)
+    LAYOUT                           {article name: path into to_native's result}, each path a
+                                     tuple of attribute or key names and indices (mapping test)
+    native_devices(native) -> set    the devices to_native's arrays live on (mapping test)
+    BENCH                            the variants `crosscheck bench` times: (mode label,
+                                     description, function name, keyword arguments, compiles)
+
 Parameters cross under the article's names (w1..w6, b1..b3); results come back as NumPy
 float64 copies of the port's native values, so every comparison is made once, by the harness.
 """
@@ -31,6 +42,12 @@ from reference import PARAM_NAMES, Params
 
 DTYPES = ("float32", "float64")
 DEVICES = ("cpu", "cuda")
+
+# The names above that every port module defines; checked against each port by a test.
+PROTOCOL = (
+    "NAME", "MODES", "version", "devices", "pin_precision", "precision", "matmul_canary",
+    "to_native", "from_native", "mse_loss", "forward", "loss_and_grads", "train", "train_many",
+)  # fmt: skip
 
 
 class PortError(Exception):

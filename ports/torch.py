@@ -26,6 +26,17 @@ from .protocol import (
 
 NAME = "torch"
 MODES = ("eager",)
+LABEL = "torch.autograd"
+LAYOUT = {
+    "w1": ("hidden", "weight", 0, 0), "w2": ("hidden", "weight", 0, 1),
+    "w3": ("hidden", "weight", 1, 0), "w4": ("hidden", "weight", 1, 1),
+    "w5": ("output", "weight", 0, 0), "w6": ("output", "weight", 0, 1),
+    "b1": ("hidden", "bias", 0), "b2": ("hidden", "bias", 1), "b3": ("output", "bias", 0),
+}  # fmt: skip
+BENCH = (
+    ("eager", "nn.Module, autograd, optim.SGD", "train", {"mode": "eager"}, False),
+    ("torch.func", "functional_call and torch.func.grad", "train_functional", {}, False),
+)
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -123,6 +134,10 @@ def _article_vector(tensors) -> torch.Tensor:
 
 def from_native(net: Net) -> Params:
     return as_params(_article_vector([p.detach() for p in net.parameters()]).cpu().double())
+
+
+def native_devices(net: Net) -> set[str]:
+    return {p.device.type for p in net.parameters()}
 
 
 def _tensor(values, net: Net) -> torch.Tensor:

@@ -7,15 +7,15 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reference import DATA, EMILY, FRANK, SHARED_WEIGHTS
 from reference.article import NAMES
 
 from strategies import cancel_at
 
+ROOT = Path(__file__).resolve().parent.parent
 INPUTS = dict(zip(NAMES, DATA.tolist())) | {"Emily": EMILY.tolist(), "Frank": FRANK.tolist()}
 # (layer, the size of each cancelling term, what the sum is left with)
 CANCELLATIONS = (("h1", 600.0, 0.3), ("h2", -5000.0, -1.7), ("o1", 400.0, 0.3))

@@ -1,4 +1,4 @@
-"""Measure how closely the implementations agree, in the units crosscheck/tolerances.py uses.
+"""Measure how closely the implementations agree, in the units crosscheck/engine/tolerances.py uses.
 
 Prints, per quantity and dtype, the worst error / budget ratio over every present CPU case and
 the same error as a multiple of eps * magnitude (the unit each `c` multiplies), on the shared
@@ -13,14 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crosscheck import checks
-from crosscheck.cases import all_cases
-from crosscheck.precision import preflight
-from crosscheck.tolerances import TOLERANCES
+from crosscheck.engine import checks
+from crosscheck.engine.cases import all_cases
+from crosscheck.engine.precision import preflight
+from crosscheck.engine.tolerances import TOLERANCES
 from reference import EMILY, FRANK, PARAM_NAMES, SHARED_WEIGHTS, article
 
 from strategies import cancel_at

@@ -9,6 +9,7 @@ from reference.article import PARAM_NAMES
 
 NAME = "drifted"
 MODES = ("eager",)
+DEVICES = ("cpu",)
 DRIFT_STEP, DRIFT_PARAM, DRIFT = 1234, "w4", 1e-9
 
 version, devices, pin_precision, precision = base.version, base.devices, base.pin_precision, base.precision

@@ -119,9 +119,7 @@ def test_unknown_names(capsys, argv, message):
 
 @pytest.fixture
 def torch_broken(monkeypatch):
-    monkeypatch.setitem(
-        ports.PORTS, "torch", PortInfo("torch", ("eager",), ("cpu", "cuda"), module="broken_port")
-    )
+    monkeypatch.setitem(ports.PORTS, "torch", PortInfo("torch", module="broken_port"))
 
 
 def test_failing_framework_import_is_reported_and_the_others_still_run(capsys, torch_broken):

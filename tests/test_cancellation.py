@@ -1,5 +1,5 @@
 """Budgets that follow the computation: weights whose terms cancel, where a correct port's
-rounding is far larger than eps x |result| (crosscheck/magnitudes.py, crosscheck/tolerances.py).
+rounding is far larger than eps x |result| (crosscheck/engine/magnitudes.py, crosscheck/engine/tolerances.py).
 
 Weight files in tests/data/cancelling/ (scripts/make_cancelling_weights.py) cancel at each
 person, Emily and Frank, in a hidden and in the output sum; every correct implementation must
@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from crosscheck import checks
-from crosscheck.compare import assert_agree, compare
-from crosscheck.magnitudes import forward_magnitude, gradient_magnitudes
-from crosscheck.weights_file import load_weights
+from crosscheck.engine import checks
+from crosscheck.engine.judge import assert_agree, compare
+from crosscheck.engine.magnitudes import forward_magnitude, gradient_magnitudes
+from crosscheck.engine.weights_file import load_weights
 from reference import EMILY, FRANK, PARAM_NAMES, OurNeuralNetwork, partials
 
 from strategies import cancelling

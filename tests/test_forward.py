@@ -3,9 +3,9 @@
 import numpy as np
 from hypothesis import given
 
-from crosscheck.checks import PEOPLE, PREDICTION_CASES, forward_check
-from crosscheck.compare import assert_agree, compare
-from crosscheck.magnitudes import forward_magnitude
+from crosscheck.engine.checks import PEOPLE, PREDICTION_CASES, forward_check
+from crosscheck.engine.judge import assert_agree, compare
+from crosscheck.engine.magnitudes import forward_magnitude
 from reference import SHARED_WEIGHTS, article
 
 from strategies import inputs, weights

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crosscheck.checks import PEOPLE, fd_check, gradient_checks
-from crosscheck.compare import assert_agree, compare
-from crosscheck.magnitudes import gradient_magnitudes, loss_magnitude
+from crosscheck.engine.checks import PEOPLE, fd_check, gradient_checks
+from crosscheck.engine.judge import assert_agree, compare
+from crosscheck.engine.magnitudes import gradient_magnitudes, loss_magnitude
 from reference import PARAM_NAMES, SHARED_WEIGHTS, article
 
 from strategies import weights

@@ -7,14 +7,15 @@ from pathlib import Path
 import pytest
 
 import ports
-from crosscheck.cases import Case
+from crosscheck.engine.cases import Case
 
 ROOT = Path(__file__).parent.parent
 
 
 def test_reference_and_ports_import_no_framework():
     code = (
-        "import sys, reference, ports, crosscheck.cases, crosscheck.checks, crosscheck.compare;"
+        "import sys, reference, ports, crosscheck.engine.cases, crosscheck.engine.checks,"
+        " crosscheck.engine.judge;"
         "print(sorted(m for m in ('torch', 'jax') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

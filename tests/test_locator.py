@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from crosscheck.compare import compare
-from crosscheck.locator import (
+from crosscheck.engine.judge import compare
+from crosscheck.engine.locator import (
     CAUSE_FLOAT32,
     CAUSE_LOGIC,
     CAUSE_NAN,

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from crosscheck import checks
-from crosscheck.cases import Case
-from crosscheck.compare import assert_agree, compare
-from crosscheck.mutants import derive
+from crosscheck.engine import checks
+from crosscheck.engine.cases import Case
+from crosscheck.engine.judge import assert_agree, compare
+from crosscheck.engine.mutants import derive
 from ports import numpy as numpy_port
 from reference import DATA, SHARED_WEIGHTS
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crosscheck import magnitudes
-from crosscheck.compare import assert_agree, compare
+from crosscheck.engine import magnitudes
+from crosscheck.engine.judge import assert_agree, compare
 from reference import (
     ALL_Y_TRUES,
     DATA,

@@ -3,8 +3,8 @@
 import json
 import shlex
 
-from crosscheck import checks
 from crosscheck.cli import main
+from crosscheck.engine import checks
 
 
 def test_repro_bundle_reruns_the_failing_case(capsys, tmp_path, drifted):

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crosscheck.checks import PEOPLE, fd_check, forward_check, gradient_checks
-from crosscheck.compare import assert_agree
+from crosscheck.engine.checks import PEOPLE, fd_check, forward_check, gradient_checks
+from crosscheck.engine.judge import assert_agree
 
 from strategies import inputs, weights
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from crosscheck.cli import main
-from crosscheck.mutants import MUTANTS
+from crosscheck.engine.mutants import MUTANTS
 
 REQUIRED = {
     "hidden_transposed", "output_swapped", "bias_dropped", "learning_rate_0.01", "half_loss",
@@ -42,7 +42,8 @@ def test_every_mutant_is_caught(capsys, tmp_path):
 
 def test_a_surviving_mutant_fails_the_selftest(capsys, monkeypatch):
     """A 'mutant' that changes nothing must survive, and the self-test must say so and exit 1."""
-    from crosscheck import mutants, selftest_command
+    from crosscheck.commands import selftest as selftest_command
+    from crosscheck.engine import mutants
 
     harmless = mutants.Mutant("harmless", "no bug at all", "numpy", "float64", "eager", mutants.derive)
     monkeypatch.setattr(selftest_command, "MUTANTS", [harmless])

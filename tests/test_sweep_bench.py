@@ -76,7 +76,8 @@ def test_sweep_catches_a_port_that_drifts_on_one_network(capsys, monkeypatch):
         (["sweep", "--seeds", "0"], "--seeds must be between 1 and 10,000,000, got 0"),
         (["sweep", "--seeds", "20000000"], "--seeds must be between 1 and 10,000,000"),
         (["sweep", "--frameworks", "numpy"], "nothing to compare with the reference"),
-        (["sweep", "--dtype", "float16"], "invalid choice"),
+        (["sweep", "--dtypes", "float16"], "unknown dtype 'float16'; valid: float32, float64"),
+        (["sweep", "--dtypes", "float32,float64"], "sweep runs one dtype at a time"),
         (["sweep", "--first-seed", "-1"], "seeds must stay within [0, 2**32)"),
         (["sweep", "--json", "/nonexistent/s.json"], "directory /nonexistent does not exist"),
         (["bench", "--repeats", "0"], "--repeats must be at least 1"),
@@ -124,15 +125,9 @@ def test_bench_runs_once_and_writes_its_json(capsys, tmp_path):
 
 def test_bench_flags_a_variant_that_disagrees(capsys, monkeypatch):
     """A fast but wrong variant (learning rate 0.01) must show `agrees: NO` and exit 1."""
-    from crosscheck import bench
-
-    def wrong(dtype, device, epochs):
-        port = ports.load("numpy")
-        return port.train(draw(0), DATA, ALL_Y_TRUES, dtype=dtype, epochs=epochs, learn_rate=0.01).params
-
-    monkeypatch.setattr(
-        bench, "VARIANTS", [*bench.VARIANTS[:1], bench.Variant("numpy", "wrong", "lr 0.01", wrong)]
-    )
+    port = ports.load("numpy")
+    wrong = ("wrong", "lr 0.01", "train", {"mode": "eager", "learn_rate": 0.01}, False)
+    monkeypatch.setattr(port, "BENCH", (*port.BENCH, wrong))
     code = main(["bench", "--repeats", "1", "--epochs", "20", "--dtypes", "float64", "--quiet"])
     out, _ = capsys.readouterr()
     assert code == 1

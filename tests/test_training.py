@@ -1,7 +1,7 @@
 """Family c: the article's full 1000-epoch run from the shared weights."""
 
-from crosscheck import checks
-from crosscheck.compare import assert_agree
+from crosscheck.engine import checks
+from crosscheck.engine.judge import assert_agree
 from reference import SHARED_WEIGHTS
 from reference.article import N_LOGGED
 

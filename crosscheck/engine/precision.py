@@ -5,7 +5,8 @@ TF32 off in torch's matmuls and cuDNN. The matmul canary then tells IEEE float32
 every device present, so a flag that did not take is seen before any comparison runs.
 """
 
-from ports import PORTS, PortError, load
+import ports
+from ports import PortError, load
 from ports.protocol import TF32_CANARY_ERROR
 
 
@@ -17,11 +18,11 @@ def canary_verdict(error: float) -> str:
     return f"inexact: relative error {error:.3g}"
 
 
-def preflight(frameworks=tuple(PORTS), *, pin: bool = True) -> dict:
+def preflight(frameworks=None, *, pin: bool = True) -> dict:
     """Pin (unless pin=False) and report, per framework: version, devices, settings in force and
     the canary's verdict per device; or the import error of a framework that is unavailable."""
     report = {}
-    for name in frameworks:
+    for name in ports.names() if frameworks is None else frameworks:
         try:
             port = load(name)
         except PortError as error:

@@ -5,9 +5,9 @@ import shlex
 import sys
 from pathlib import Path
 
-from .errors import UsageError
-from .suite import CaseReport
-from .weights_file import dump_weights
+from ..engine.suite import CaseReport
+from ..engine.weights_file import dump_weights
+from ..errors import UsageError
 
 
 def rerun_command(report: CaseReport, weights_path: Path) -> str:

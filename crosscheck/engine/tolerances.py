@@ -5,7 +5,7 @@ An element passes when |got - expected| <= budget, with
     budget = c * eps * magnitude
 
 `magnitude` is what was rounded, not the result: for the forward pass, the loss and the partials
-it is the error magnitude of the reference's own arithmetic (crosscheck/magnitudes.py: the same
+it is the error magnitude of the reference's own arithmetic (crosscheck/engine/magnitudes.py: the same
 expression with every term in absolute value, errors propagated through each sigmoid by f'),
 so a sum of large terms that cancel carries their rounding, not the small result's. Where
 nothing cancels it is about |expected|, and the budget a few eps of the value.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from reference import PARAM_NAMES, Params
 
-from .errors import UsageError
+from ..errors import UsageError
 
 EXPECTED = "expected an object with exactly the keys " + ", ".join(PARAM_NAMES)
 
@@ -62,15 +62,15 @@ def load_weights(path: str | Path) -> Params:
         raise UsageError(f"{path}: missing key {missing[0]!r} ({EXPECTED})")
     if unknown:
         raise UsageError(f"{path}: unknown key {unknown[0]!r} ({EXPECTED})")
-    params = {}
-    for key in PARAM_NAMES:
-        value = data[key]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise UsageError(f"{path}: key {key!r}: expected a number, got {_describe(value)}")
-        if not math.isfinite(float(value) if abs(value) < 1e308 else math.inf):
-            raise UsageError(f"{path}: key {key!r}: expected a finite number, got {value}")
-        params[key] = float(value)
-    return params
+    return {key: _number(path, key, data[key]) for key in PARAM_NAMES}
+
+
+def _number(path: Path, key: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UsageError(f"{path}: key {key!r}: expected a number, got {_describe(value)}")
+    if not math.isfinite(float(value) if abs(value) < 1e308 else math.inf):
+        raise UsageError(f"{path}: key {key!r}: expected a finite number, got {value}")
+    return float(value)
 
 
 def dump_weights(params: Params, path: str | Path) -> None:

@@ -13,16 +13,11 @@ from unittest import mock
 import numpy as np
 
 import ports
-from ports.protocol import TrainResult, as_params
+from ports.protocol import PROTOCOL, TrainResult, as_params
 from reference import PARAM_NAMES, OurNeuralNetwork, deriv_sigmoid, partials, sigmoid
 from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY
 
 from .cases import Case
-
-PROTOCOL = (
-    "NAME", "MODES", "version", "devices", "pin_precision", "precision", "matmul_canary",
-    "to_native", "from_native", "mse_loss", "forward", "loss_and_grads", "train",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -41,7 +36,9 @@ class Mutant:
 
 def derive(base, **overrides) -> SimpleNamespace:
     """A port with `base`'s functions, some replaced."""
-    return SimpleNamespace(**{name: getattr(base, name) for name in PROTOCOL} | overrides)
+    return SimpleNamespace(
+        **{name: getattr(base, name) for name in PROTOCOL if hasattr(base, name)} | overrides
+    )
 
 
 def patched(base, make_patches: Callable[[], list]) -> SimpleNamespace:
@@ -276,3 +273,28 @@ CATALOGUE = [
 MUTANTS = [
     Mutant(name, description, *made_from.split(), build) for name, made_from, description, build in CATALOGUE
 ]
+
+
+NARROW = 10.0  # a mutant caught with its best error/tolerance ratio below this is flagged
+
+
+def run_mutant(mutant: Mutant) -> dict:
+    """The mutant through every compare check: caught or not, by which check, how widely."""
+    from reference import SHARED_WEIGHTS
+
+    from .suite import run_case
+
+    case = mutant.case()
+    report = run_case(case, SHARED_WEIGHTS)
+    failed = [c for c in report.checks if not c.passed]
+    best = max(report.checks, key=lambda c: c.ratio)
+    return {
+        "name": mutant.name,
+        "description": mutant.description,
+        "case": case.id,
+        "caught": bool(failed),
+        "check": best.quantity if failed else None,
+        "ratio": best.ratio if math.isfinite(best.ratio) else None,
+        "checks_failed": [c.quantity for c in failed],
+        "narrow": bool(failed) and best.ratio < NARROW,
+    }

@@ -2,9 +2,9 @@
 
 from reference.article import LOG_EVERY, N_LOGGED
 
-from . import checks
-from .cases import reference_case
-from .errors import UsageError
+from ..engine import checks
+from ..engine.cases import reference_case
+from ..errors import UsageError
 
 
 def require_matplotlib() -> None:

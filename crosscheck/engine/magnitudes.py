@@ -5,7 +5,7 @@ summation order, a fused multiply-add, f' as f (1 - f) or from e^-s). What they 
 is bounded by a running error analysis of the reference's own arithmetic: for every computed
 value v, its *magnitude* M(v) is the same expression with every term taken in absolute value,
 the errors its inputs carry propagated to it, so that |fl(v) - v| <= c * eps * M(v) for a small
-constant c (crosscheck/tolerances.py). Where nothing cancels M(v) is about |v|; where large
+constant c (crosscheck/engine/tolerances.py). Where nothing cancels M(v) is about |v|; where large
 terms cancel (w1 x1 = 600, w2 x2 = -600.3) M(v) keeps their size, as their rounding does.
 
 The rules, first order in eps (each rounding of a sum or product is at most eps times the sum

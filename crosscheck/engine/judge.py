@@ -117,7 +117,7 @@ def compare(
         )
     if magnitude is None:
         if quantity not in TRAINING:
-            raise ValueError(f"{quantity} {case}: a magnitude is needed (crosscheck/magnitudes.py)")
+            raise ValueError(f"{quantity} {case}: a magnitude is needed (crosscheck/engine/magnitudes.py)")
         magnitude = value_scale(expected)
     magnitude = np.broadcast_to(np.asarray(magnitude, dtype=np.float64).reshape(-1), got.shape)
     if budget is None:

@@ -16,7 +16,7 @@ import numpy as np
 from reference import PARAM_NAMES, Params
 from reference.article import NAMES
 
-from .compare import Check
+from .judge import Check
 
 FLOAT32_SIZED = (2.0**-27, 2.0**-15)
 TF32_SIZED = (2.0**-14, 2.0**-8)

@@ -8,7 +8,7 @@ from reference import PARAM_NAMES, Params
 
 from . import checks
 from .cases import Case, reference_case
-from .compare import Check, merge
+from .judge import Check, merge
 from .locator import first_divergence
 
 QUANTITIES = (

@@ -14,7 +14,7 @@ from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, Params
 from reference.article import LOG_EVERY, N_LOGGED, NAMES
 
 from .cases import Case, reference_case
-from .compare import Check, compare
+from .judge import Check, compare
 from .magnitudes import forward_magnitude, gradient_magnitudes, loss_magnitude, mean_loss_magnitude
 from .tolerances import NUDGE_DIRECTIONS, amplification_ratio, fd_budget, fd_step, value_scale
 

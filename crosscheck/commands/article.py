@@ -3,15 +3,15 @@ computes. Everything runs in float64 (JAX compiled with jit)."""
 
 import numpy as np
 
-from ports import PORTS
+import ports
 from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, deriv_sigmoid, sigmoid
 from reference import article as a
 from reference.article import LOG_EVERY
 
-from .cases import Case
-from .checks import PREDICTION_CASES, finite_differences
+from ..engine.cases import one, select
+from ..engine.checks import PREDICTION_CASES, finite_differences
+from ..reports.table import Column, table
 from .options import initial_weights
-from .precision import preflight
 
 WIDTH = 16
 
@@ -24,33 +24,26 @@ def _heading(number: int, title: str, what: str) -> None:
 
 
 def _table(header: list[str], rows: list[list]) -> None:
-    widths = [max(14, len(header[0]))] + [WIDTH] * (len(header) - 1)
-
-    def fmt(cell, width, first):
-        text = cell if isinstance(cell, str) else f"{cell:.10g}"
-        return f"{text:<{width}}" if first else f"{text:>{width}}"
-
-    for i, row in enumerate([header, *rows]):
-        print("   " + "  ".join(fmt(c, w, j == 0) for j, (c, w) in enumerate(zip(row, widths))).rstrip())
-        if i == 0:
-            print("   " + "  ".join("-" * w for w in widths))
+    columns = [Column(header[0], max(14, len(header[0])))] + [Column(h, WIDTH, ">") for h in header[1:]]
+    cells = [[c if isinstance(c, str) else f"{c:.10g}" for c in row] for row in rows]
+    print("\n".join(table(columns, cells, rule=True, indent="   ")))
 
 
-def run_article(args) -> int:
-    status = preflight()
-    cases = {
-        name: Case(name, "cpu", "float64", PORTS[name].modes[0])
-        for name in PORTS
-        if status[name]["available"]
-    }
-    missing = [f"{name} unavailable: {status[name]['error']}" for name in PORTS if name not in cases]
-    names = list(cases)
+def _cases(args) -> tuple[dict, list[str]]:
+    """One case per available framework (its default mode unless --modes), and what is missing."""
+    device = one(args.devices, "cpu", "--devices", "article")
+    dtype = one(args.dtypes, "float64", "--dtypes", "article")
+    selection = select(args.frameworks, (device,), (dtype,), args.modes, default_modes_first=True)
+    cases = {}
+    for case in selection.cases:
+        cases.setdefault(case.framework, case)
+    status = selection.status
+    missing = [f"{n} unavailable: {status[n]['error']}" for n in status if not status[n]["available"]]
+    return cases, missing
 
-    print('"An Introduction to Neural Networks", worked through in ' + ", ".join(names))
-    print("Each value the article prints, beside what each framework computes (float64, CPU).")
-    for line in missing:
-        print(f"({line})")
 
+def _examples(cases: dict, names: list[str]) -> None:
+    """Sections 1 to 3: a neuron, the network, the loss."""
     x = np.array([a.NETWORK_EXAMPLE["x"]])
     _heading(1, "One neuron", "f(w.x + b) with w = [0, 1], b = 4, x = [2, 3]: f(7), as the output neuron.")
     _table(
@@ -85,6 +78,9 @@ def run_article(args) -> int:
         ],
     )
 
+
+def _backprop(cases: dict, names: list[str]) -> tuple[dict, list[str]]:
+    """Section 4: dL/dw1 by the chain rule, factor by factor; returns every case's partials."""
     ex = a.BACKPROP_EXAMPLE
     params, xs, y_true = ex["params"], np.array(ex["x"]), ex["y_true"]
     _heading(
@@ -131,15 +127,24 @@ def run_article(args) -> int:
     if autograd:
         print(f"   Autograd ({' and '.join(autograd)}) computes the same product without naming its factors.")
 
+    return results, autograd
+
+
+def _partials(cases: dict, names: list[str], results: dict, autograd: list[str]) -> None:
+    """Section 5: all nine partials, by hand, by autograd, by central differences."""
+    ex = a.BACKPROP_EXAMPLE
+    params, xs, y_true = ex["params"], np.array(ex["x"]), ex["y_true"]
     methods = ["the hand derivation", *(f"autograd in {n}" for n in autograd), "central differences"]
     _heading(5, "All nine partials", f"Same case: {', '.join(methods)}.")
     oracle, _ = finite_differences(next(iter(cases.values())), params, xs, y_true)
-    labels = {"numpy": "hand (numpy)", "torch": "torch.autograd", "jax": "jax.grad"}
     _table(
-        ["partial", *(labels[n] for n in names), "finite diff."],
+        ["partial", *(ports.info(n).label for n in names), "finite diff."],
         [[f"dL/d{q}", *(results[n][1][q] for n in names), oracle[i]] for i, q in enumerate(PARAM_NAMES)],
     )
 
+
+def _training(args, cases: dict, names: list[str]) -> None:
+    """Section 6: training side by side, and the two predictions."""
     weights = initial_weights(args)
     _heading(6, "Training", f"1000 epochs of per-sample SGD, learning rate 0.1, from {weights['source']}.")
     runs = {name: c.train(weights["params"], DATA, ALL_Y_TRUES) for name, c in cases.items()}
@@ -158,4 +163,18 @@ def run_article(args) -> int:
         rows.append([person, f"{printed}", *(cases[n].forward(runs[n].params, xp)[0] for n in names)])
     _table(["prediction", "article", *names], rows)
     print("   1 = F, 0 = M. The article's own run was unseeded, so its 0.951 and 0.039 differ a little.")
+
+
+def run(args) -> int:
+    cases, missing = _cases(args)
+    names = list(cases)
+    print('"An Introduction to Neural Networks", worked through in ' + ", ".join(names))
+    print("Each value the article prints, beside what each framework computes (float64, CPU).")
+    for line in missing:
+        print(f"({line})")
+
+    _examples(cases, names)
+    results, autograd = _backprop(cases, names)
+    _partials(cases, names, results, autograd)
+    _training(args, cases, names)
     return 0

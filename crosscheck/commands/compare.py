@@ -1,0 +1,76 @@
+"""`crosscheck compare`: every implementation against the reference, in one table."""
+
+import sys
+
+import numpy as np
+
+from ..engine.cases import select
+from ..engine.suite import CaseReport, run_case
+from ..errors import UsageError
+from ..reports import compare as report
+from ..reports.json import write_json
+from .options import initial_weights, writable
+
+
+def _check_outputs(args) -> None:
+    writable(args.json, "the JSON report")
+    writable(args.plot, "the plot")
+    writable(args.repro, "the reproduction bundle")
+    if args.plot:
+        from ..reports.plot import require_matplotlib
+
+        require_matplotlib()
+        if not args.plot.lower().endswith(".png"):
+            raise UsageError(f"{args.plot}: --plot writes a PNG: give a path ending in .png")
+
+
+def _check_weights(weights: dict, dtypes) -> None:
+    """Every initial weight must be finite in every selected dtype."""
+    for dtype in sorted(dtypes):
+        for name, value in weights["params"].items():
+            with np.errstate(over="ignore"):  # the overflow is what is being checked
+                finite = np.isfinite(np.array(value, dtype=dtype))
+            if not finite:
+                raise UsageError(
+                    f"initial weights ({weights['source']}): key {name!r}: {value} overflows {dtype}"
+                )
+
+
+def run_all(cases, params, quiet: bool) -> list[CaseReport]:
+    reports = []
+    for i, case in enumerate(cases, 1):
+        if not quiet:
+            print(
+                f"[{i}/{len(cases)}] {case.id}: forward, gradients, training ...", file=sys.stderr, flush=True
+            )
+        reports.append(run_case(case, params))
+        if not quiet:
+            verdict = "PASS" if reports[-1].passed else "FAIL"
+            print(f"[{i}/{len(cases)}] {case.id}: {verdict}", file=sys.stderr, flush=True)
+    report.mark_compiled_only(reports)
+    return reports
+
+
+def run(args) -> int:
+    _check_outputs(args)
+    weights = initial_weights(args)
+    selection = select(args.frameworks, args.devices, args.dtypes, args.modes)
+    _check_weights(weights, {c.dtype for c in selection.cases})
+    reports = run_all(selection.cases, weights["params"], args.quiet)
+    print(report.render(reports, selection.status, weights, selection.notes))
+    data = report.to_json(reports, selection.status, weights)
+    if args.json:
+        write_json(data, args.json)
+    if args.repro and data["verdict"] == "fail":
+        from ..reports.repro import write_bundle
+
+        commands = write_bundle(args.repro, reports, data)
+        print(f"reproduction bundle written to {args.repro}; rerun the failing case(s) with:")
+        for command in commands:
+            print(f"  {command}")
+    if args.plot:
+        from ..reports.plot import plot_losses
+
+        plot_losses(reports, weights["params"], args.plot)
+        print(f"plot written to {args.plot}")
+    return 0 if data["verdict"] == "pass" else 1

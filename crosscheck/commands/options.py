@@ -1,0 +1,28 @@
+"""Helpers shared by the commands: the initial weights they start from, output paths."""
+
+from pathlib import Path
+
+from reference import SHARED_WEIGHTS, draw
+
+from ..engine.weights_file import load_weights
+from ..errors import UsageError
+
+
+def initial_weights(args) -> dict:
+    """{"source": description, "params": {...}} from --seed, --weights or the shared ones."""
+    if getattr(args, "weights", None) is not None:
+        return {"source": f"file {args.weights}", "params": load_weights(args.weights)}
+    if args.seed is not None:
+        return {"source": f"the article's draw under seed {args.seed}", "params": draw(args.seed)}
+    return {"source": "shared (the article's draw under seed 0)", "params": dict(SHARED_WEIGHTS)}
+
+
+def writable(path: str | None, what: str) -> None:
+    """Fail before any work if an output path cannot be written."""
+    if path is None:
+        return
+    if not path:
+        raise UsageError(f"{what}: empty path")
+    parent = Path(path).resolve().parent
+    if not parent.is_dir():
+        raise UsageError(f"{path}: cannot write {what}: directory {parent} does not exist")

@@ -1,0 +1,1 @@
+"""What is checked and how it is judged: cases, checks, the judge, tolerances, locator."""

@@ -1,0 +1,144 @@
+"""Cases: one implementation to check, as framework x device x dtype x mode; and the one
+selection of cases every command makes from its --frameworks, --devices, --dtypes, --modes."""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import ModuleType
+
+import ports
+from ports import DEVICES, DTYPES, PortError
+
+from ..errors import UsageError
+from .precision import preflight
+
+
+@dataclass(frozen=True)
+class Case:
+    framework: str
+    device: str
+    dtype: str
+    mode: str
+    variant: str = ""  # names a modified port (a mutant of the self-test); part of the id
+    port_override: object = field(default=None, compare=False, repr=False)  # that port
+
+    def __post_init__(self):
+        # Results are cached by Case, and a port object is not part of equality: a modified
+        # port must carry a name of its own, or it would share the unmodified port's results.
+        if self.port_override is not None and not self.variant:
+            raise ValueError("a Case with port_override needs a variant name of its own")
+
+    @property
+    def id(self) -> str:
+        """Readable id, e.g. "jax-cpu-float32-jit"; a framework with one mode omits it."""
+        parts = [self.framework, self.device, self.dtype]
+        if len(ports.info(self.framework).modes) > 1:
+            parts.append(self.mode)
+        return "-".join(parts) + (f"~{self.variant}" if self.variant else "")
+
+    def __str__(self) -> str:
+        return self.id
+
+    @cached_property
+    def port(self) -> ModuleType:
+        return self.port_override or ports.load(self.framework)
+
+    def unavailable(self) -> str | None:
+        """Why this case cannot run here (framework not importable, device absent), or None."""
+        try:
+            port = self.port
+        except PortError as error:
+            return str(error)
+        if self.device not in port.devices():
+            return f"{self.framework}: no {self.device} device here (found: {', '.join(port.devices())})"
+        return None
+
+    @property
+    def kwargs(self) -> dict:
+        return {"dtype": self.dtype, "device": self.device, "mode": self.mode}
+
+    def forward(self, params, X):
+        return self.port.forward(params, X, **self.kwargs)
+
+    def loss_and_grads(self, params, x, y_true, *, dtype: str | None = None):
+        return self.port.loss_and_grads(params, x, y_true, **{**self.kwargs, "dtype": dtype or self.dtype})
+
+    def train(self, params, data, all_y_trues, **options):
+        return self.port.train(params, data, all_y_trues, **self.kwargs, **options)
+
+
+def reference_case(dtype: str) -> Case:
+    """The NumPy reference in `dtype`: the expected side of every comparison."""
+    return Case("numpy", "cpu", dtype, "eager")
+
+
+def all_cases(frameworks=None, devices=DEVICES, dtypes=DTYPES, modes=None) -> list[Case]:
+    """Every combination each framework supports, present or not (absent ones say why)."""
+    return [
+        Case(name, device, dtype, mode)
+        for name in (ports.names() if frameworks is None else frameworks)
+        for device in devices
+        if device in ports.info(name).devices
+        for dtype in dtypes
+        for mode in ports.info(name).modes
+        if modes is None or mode in modes
+    ]
+
+
+@dataclass
+class Selection:
+    """The cases a command runs, notes on what was left out and why, and the preflight."""
+
+    cases: list[Case]
+    notes: list[str]
+    status: dict  # crosscheck.engine.precision.preflight's report, the reference included
+
+
+def select(
+    frameworks=None, devices=None, dtypes=None, modes=None, *, default_devices=DEVICES,
+    default_dtypes=DTYPES, default_modes_first=False, without_reference=False,
+) -> Selection:  # fmt: skip
+    """The cases for the selected names (None: the defaults), after the precision preflight.
+
+    Asking by name for a framework that cannot be imported, or for a device no selected
+    framework has, is an error; a default that cannot run is a note. `default_modes_first`
+    takes only each port's default mode unless modes are named; `without_reference` leaves out
+    the reference itself (for commands that compare every case with it).
+    """
+    names = [n for n in frameworks or ports.names() if not (without_reference and n == "numpy")]
+    status = preflight(tuple(dict.fromkeys(("numpy", *names))))
+    available, notes = [], []
+    for name in names:
+        if status[name]["available"]:
+            available.append(name)
+        elif frameworks:
+            raise UsageError(f"framework {name!r} was requested but is unavailable: {status[name]['error']}")
+        else:
+            notes.append(f"skipped: {status[name]['error']}")
+    candidates = [
+        c
+        for c in all_cases(available, devices or default_devices, dtypes or default_dtypes, modes)
+        if modes or not default_modes_first or c.mode == ports.info(c.framework).modes[0]
+    ]
+    cases = [c for c in candidates if c.unavailable() is None]
+    for device in (devices or ()) if available else ():  # no framework at all: said below
+        if not any(c.device == device for c in cases):
+            present = "; ".join(f"{f}: {', '.join(status[f]['devices'])}" for f in available)
+            raise UsageError(f"device {device!r} was requested but is not present (devices found: {present})")
+    if devices:
+        notes += [f"skipped: {c.unavailable()} [{c.id}]" for c in candidates if c not in cases]
+    if not cases:
+        if without_reference:
+            raise UsageError("nothing to compare with the reference: no framework besides numpy runs "
+                             "with the selected devices, dtypes and modes")  # fmt: skip
+        raise UsageError(
+            "nothing to run: no selected framework is available with the selected devices and modes"
+        )
+    return Selection(cases, notes, status)
+
+
+def one(values: tuple[str, ...] | None, default: str, flag: str, command: str) -> str:
+    """The single value a command that runs one at a time takes from a plural flag."""
+    if values and len(values) > 1:
+        raise UsageError(f"{command} runs one {flag.removeprefix('--').rstrip('s')} at a time; {flag} got "
+                         f"{', '.join(values)}")  # fmt: skip
+    return values[0] if values else default

@@ -1,0 +1,150 @@
+"""The compare report: as a table for people and as JSON for machines (the same data)."""
+
+import math
+
+import ports
+
+from ..engine.cases import Case
+from ..engine.judge import Check
+from ..engine.locator import CAUSE_JIT
+from ..engine.locator import describe as describe_divergence
+from ..engine.precision import describe as describe_precision
+from ..engine.suite import CaseReport
+from .json import SCHEMA_VERSION, environment, versions_line
+from .table import Column, table
+
+
+def mark_compiled_only(reports: list[CaseReport]) -> None:
+    """A run in a port's compiled mode that diverges while a twin in another mode of the same
+    port agrees: the cause is the compilation."""
+    verdicts = {r.case: r.passed for r in reports}
+    for r in reports:
+        info = ports.info(r.case.framework)
+        if r.divergence is None or r.case.mode != info.compiled_mode:
+            continue
+        twins = [
+            Case(r.case.framework, r.case.device, r.case.dtype, m) for m in info.modes if m != r.case.mode
+        ]
+        if any(verdicts.get(twin) is True for twin in twins):
+            r.divergence["likely_cause"] = CAUSE_JIT
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def check_entry(case: Case, check: Check) -> dict:
+    i = check.worst
+    return {
+        "framework": case.framework,
+        "device": case.device,
+        "dtype": case.dtype,
+        "mode": case.mode,
+        "quantity": check.quantity,
+        "max_abs_err": _finite(check.max_abs_err),
+        "max_rel_err": _finite(check.max_rel_err),
+        "tolerance": float(check.budget[i]),
+        "magnitude": _finite(float(check.magnitude[i])),
+        "ratio": _finite(check.ratio),
+        "worst": check.labels[i],
+        "passed": check.passed,
+    }
+
+
+def to_json(reports: list[CaseReport], preflight: dict, weights: dict) -> dict:
+    """{"verdict", "environment", "weights", "checks", "implementations", "divergence"}."""
+    failing = [r for r in reports if r.divergence is not None]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "verdict": "pass" if reports and all(r.passed for r in reports) else "fail",
+        "environment": environment(preflight),
+        "weights": weights,
+        "checks": [check_entry(r.case, c) for r in reports for c in r.checks],
+        "implementations": [
+            {
+                "id": r.case.id,
+                "framework": r.case.framework,
+                "device": r.case.device,
+                "dtype": r.case.dtype,
+                "mode": r.case.mode,
+                "passed": r.passed,
+                "train_seconds": r.train_seconds,
+                "emily": r.emily,
+                "frank": r.frank,
+                "accuracy_vs_float64": r.accuracy or None,
+                "divergence": r.divergence,
+            }
+            for r in reports
+        ],
+        "divergence": ({"id": failing[0].case.id, **failing[0].divergence} if failing else None),
+    }
+
+
+def _g(x: float) -> str:
+    return "nan" if math.isnan(x) else f"{x:.2g}" if x else "0"
+
+
+def header_lines(preflight: dict, weights: dict) -> list[str]:
+    return [
+        versions_line(environment(preflight)),
+        *(f"  {line}" for line in describe_precision(preflight)),
+        f"initial weights: {weights['source']}",
+    ]
+
+
+COLUMNS = (
+    Column("implementation", 24),
+    Column("quantity", 13),
+    Column("max abs err", 12, ">"),
+    Column("max rel err", 12, ">"),
+    Column("tolerance", 10, ">"),
+    Column("mag/|exp|", 9, ">"),
+    Column("err/tol", 8, ">"),
+    Column("verdict", 7, ">"),
+)
+
+
+def _rows(r: CaseReport):
+    """An implementation's rows: one per quantity, then its training summary."""
+    for i, c in enumerate(r.checks):
+        ratio = "inf" if not math.isfinite(c.ratio) else f"{c.ratio:.3f}"
+        yield (
+            r.case.id if i == 0 else "", c.quantity, _g(c.max_abs_err), _g(c.max_rel_err),
+            f"{c.budget[c.worst]:.2g}", _g(c.conditioning), ratio, "PASS" if c.passed else "FAIL",
+        )  # fmt: skip
+    summary = (
+        f"trained in {r.train_seconds:.2f} s; Emily {r.emily:.6f} ({'F' if r.emily > 0.5 else 'M'}), "
+        f"Frank {r.frank:.6f} ({'F' if r.frank > 0.5 else 'M'})"
+    )
+    if r.accuracy:
+        summary += f"; final params vs float64: {_g(r.accuracy['final_params_max_abs_err'])}"
+    yield f"{'':<24}  {summary}"
+    if r.divergence:
+        yield f"{'':<24}  {describe_divergence(r.divergence)}"
+
+
+def table_lines(reports: list[CaseReport]) -> list[str]:
+    """A block per implementation: a row per quantity, then its training summary."""
+    return table(COLUMNS, (row for r in reports for row in _rows(r)), rule=True)
+
+
+def verdict_line(reports: list[CaseReport]) -> str:
+    failed = [r.case.id for r in reports if not r.passed]
+    if failed:
+        return f"FAIL: {len(failed)} of {len(reports)} implementations disagree: {', '.join(failed)}"
+    return f"PASS: all {len(reports)} implementations agree with the reference on every quantity"
+
+
+def render(reports: list[CaseReport], preflight: dict, weights: dict, notes: list[str]) -> str:
+    """The whole compare report as text."""
+    return "\n".join(
+        [
+            "nn-crosscheck compare: every implementation against the NumPy reference in the same dtype",
+            *header_lines(preflight, weights),
+            *notes,
+            "",
+            *table_lines(reports),
+            "",
+            verdict_line(reports),
+        ]
+    )
