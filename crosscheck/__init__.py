@@ -15,8 +15,9 @@ How a verdict is reached:
          precision preflight; each becomes a Case
       -> each check family runs the case and the NumPy reference on the same weights
          (forward, gradients, finite differences, 1000-epoch training)
-      -> compare: |got - expected| against the tolerance's budget (times the training's
-         amplification), element by element, as a Check
+      -> compare: |got - expected| against c eps x the magnitude of what was rounded (the
+         reference's arithmetic with every term in absolute value; for training, the scale
+         times the amplification), element by element, as a Check
       -> a CaseReport per case (checks, timings, first divergence) -> PASS / FAIL
       -> reports: table, JSON, plot; exit status 0 / 1
 

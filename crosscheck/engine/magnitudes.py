@@ -80,7 +80,7 @@ def product(*factors: Rounded, floor: float) -> Rounded:
     return Rounded(value, magnitude + len(factors) * (np.abs(value) + carried))
 
 
-def _network(params, x0, x1, dtype: str):
+def intermediates(params, x0, x1, dtype: str):
     """The forward pass of `reference.partials`, value and magnitude of every intermediate."""
     p, floor = params, underflow(dtype)
     h1, d_h1 = neuron([(p["w1"], exact(x0)), (p["w2"], exact(x1))], p["b1"], floor)
@@ -92,12 +92,12 @@ def _network(params, x0, x1, dtype: str):
 def forward_magnitude(params, X, dtype: str) -> np.ndarray:
     """M(o1) for each row of X: (n, 2); with (N, 1) parameter arrays, (N, n)."""
     X = np.asarray(X, dtype=np.float64)
-    return _network(params, X[:, 0], X[:, 1], dtype)[4].magnitude
+    return intermediates(params, X[:, 0], X[:, 1], dtype)[4].magnitude
 
 
 def loss_magnitude(params, x, y_true, dtype: str) -> Rounded:
     """The single-sample loss (y_true - y_pred)^2 and its magnitude."""
-    y = _network(params, x[0], x[1], dtype)[4]
+    y = intermediates(params, x[0], x[1], dtype)[4]
     d = y_true - y.value
     error = Rounded(d, y.magnitude + np.abs(d))
     return Rounded(d * d, 2 * np.abs(d) * error.magnitude + d * d + underflow(dtype))
@@ -113,7 +113,7 @@ def mean_loss_magnitude(params, data, all_y_trues, dtype: str) -> np.ndarray:
 def gradient_magnitudes(params, x, y_true, dtype: str) -> dict[str, np.ndarray]:
     """M of each of the nine partials, factor by factor as `reference.partials` forms them."""
     p = params
-    h1, d_h1, h2, d_h2, y, d_o1 = _network(params, x[0], x[1], dtype)
+    h1, d_h1, h2, d_h2, y, d_o1 = intermediates(params, x[0], x[1], dtype)
     d = y_true - y.value
     d_L_d_ypred = Rounded(-2 * d, 2 * (y.magnitude + np.abs(d)))  # -2 (y_true - y_pred)
     w5, w6, x0, x1 = (exact(v) for v in (p["w5"], p["w6"], x[0], x[1]))
