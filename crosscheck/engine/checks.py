@@ -13,10 +13,11 @@ import numpy as np
 from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, Params
 from reference.article import LOG_EVERY, N_LOGGED, NAMES
 
+from .amplification import amplification
 from .cases import Case, reference_case
 from .judge import Check, compare
 from .magnitudes import forward_magnitude, gradient_magnitudes, loss_magnitude, mean_loss_magnitude
-from .tolerances import NUDGE_DIRECTIONS, amplification_ratio, fd_budget, fd_step, value_scale
+from .tolerances import fd_budget, fd_step, value_scale
 
 PEOPLE = dict(zip(NAMES, zip(DATA, ALL_Y_TRUES)))
 PREDICTION_CASES = {"Emily": EMILY, "Frank": FRANK}
@@ -134,29 +135,6 @@ def train(case: Case, params: Params):
 def train_seconds(case: Case, params: Params) -> float:
     """Wall time of that run (for JAX jit, compilation included)."""
     return _timed_train(case, tuple(params.items()))[1]
-
-
-def nudged(params: dict, dtype: str, signs) -> dict:
-    """Each parameter (a number or an array) moved by one unit in the last place of `dtype`."""
-    t = np.dtype(dtype).type
-    return {
-        p: np.nextafter(np.asarray(v, dtype=dtype), t(s * np.inf)) for (p, v), s in zip(params.items(), signs)
-    }
-
-
-def amplification(dtype: str, params: Params) -> np.ndarray:
-    """(steps,) how far the reference's own trajectory carries a one-ulp nudge of its initial
-    weights, up to each step, in units of the training tolerance's eps (|p| + scale); the
-    largest over NUDGE_DIRECTIONS, at least 1. The training budgets are multiplied by it."""
-    ref = reference_case(dtype)
-    a = train(ref, params).steps
-    ratios = [
-        amplification_ratio(
-            a, train(ref, {k: float(v) for k, v in nudged(params, dtype, signs).items()}).steps, dtype
-        )
-        for signs in NUDGE_DIRECTIONS
-    ]
-    return np.maximum(1.0, np.maximum.accumulate(np.max(ratios, axis=0)))
 
 
 def evaluation_magnitudes(run, dtype: str) -> tuple[np.ndarray, np.ndarray]:

@@ -11,14 +11,14 @@ import time
 import numpy as np
 
 from ports.protocol import BatchResult
-from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, OurNeuralNetwork, draw_many
+from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, draw_many
 from reference.article import LOG_EVERY
 
+from .amplification import NudgedRun
 from .cases import Case
-from .checks import nudged
 from .judge import Check
 from .magnitudes import forward_magnitude, mean_loss_magnitude
-from .tolerances import NUDGE_DIRECTIONS, TOLERANCES, amplification_ratio, value_scale
+from .tolerances import NUDGE_DIRECTIONS, TOLERANCES, value_scale
 
 QUANTITIES = ("loss_log", "final_params", "predictions")
 PREDICT = np.array([EMILY, FRANK])
@@ -46,39 +46,25 @@ def judge(quantity: str, got: np.ndarray, expected: np.ndarray, dtype: str, magn
 
 
 def reference_sweep(params: dict, dtype: str) -> tuple[BatchResult, np.ndarray, np.ndarray]:
-    """The reference for N networks, and each network's amplification: the largest growth so far
-    of a one-ulp nudge of its initial weights over NUDGE_DIRECTIONS, in units of the training
-    tolerance's eps (|p| + scale), at least 1, sampled where the sweep compares: (N, 101), after
-    each logged epoch and, last, after the final one. (checks.amplification follows one network
-    at every step, as its trajectory check needs, so it can only be as large or larger.)
-    The N networks and their k nudged copies train as one batch of (1 + k) N. Also each
-    network's logged losses' own magnitude (N, 100), taken at the parameters of that moment."""
-    n, k = len(params[PARAM_NAMES[0]]), len(NUDGE_DIRECTIONS)
-    copies = [params, *(nudged(params, dtype, signs) for signs in NUDGE_DIRECTIONS)]
-    batch = {p: np.concatenate([np.asarray(c[p], dtype=dtype) for c in copies]) for p in PARAM_NAMES}
-    net = OurNeuralNetwork(batch, dtype=dtype)
-    worst, history, logged, steps = np.ones(n), [], [], [0]
-
-    def track(net):
-        values = np.stack([getattr(net, p) for p in PARAM_NAMES], -1).reshape(k + 1, n, -1)
-        for other in values[1:]:
-            np.maximum(worst, amplification_ratio(values[0], other, dtype), out=worst)
-        history.append(worst.copy())
-        return values[0]
+    """The reference for N networks; each network's amplification (amplification.NudgedRun)
+    sampled where the sweep compares: (N, 101), after each logged epoch and, last, after the
+    final one; and each network's logged losses' own magnitude (N, 100), taken at the
+    parameters of that moment."""
+    run, logged, steps = NudgedRun(params, dtype), [], [0]
 
     def on_step(net):  # after each logged epoch (0, 10, ...): where the losses are compared
         steps[0] += 1
         if steps[0] % (len(DATA) * LOG_EVERY) == len(DATA):
-            now = track(net)
+            now = run.track()
             columns = {p: now[:, i] for i, p in enumerate(PARAM_NAMES)}
             logged.append(mean_loss_magnitude(columns, DATA, ALL_Y_TRUES, dtype))
 
-    losses = np.stack(net.train(DATA, ALL_Y_TRUES, on_step=on_step), -1)[:n]
-    track(net)  # and after the last epoch: where the parameters and predictions are compared
-    trained = np.stack([getattr(net, p) for p in PARAM_NAMES], -1)[:n]
-    predictions = np.stack([net.feedforward(x) for x in PREDICT.astype(dtype)], -1)[:n]
+    losses = run.train(on_step)
+    trained = run.track()  # and after the last epoch: where the parameters and predictions are compared
+    n = len(trained)
+    predictions = np.stack([run.net.feedforward(x) for x in PREDICT.astype(dtype)], -1)[:n]
     as64 = (a.astype(np.float64) for a in (losses, trained, predictions))
-    return BatchResult(*as64), np.stack(history, -1), np.stack(logged, -1)
+    return BatchResult(*as64), np.stack(run.history, -1), np.stack(logged, -1)
 
 
 # NumPy's elementwise temporaries stay in the caches up to a few tens of thousands of networks

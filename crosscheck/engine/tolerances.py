@@ -92,7 +92,7 @@ TOLERANCES = {
 # change of the initial weights grows to ~1 eps for the shared weights; over 100,000 draws the
 # median is 1 and the largest ~1,500, seed 14606, mid-run). The budgets of the training
 # quantities are therefore multiplied by the amplification the reference itself shows, measured
-# per run (`amplification` in checks.py): the largest growth so far of a one-ulp nudge of the
+# per run (engine/amplification.py): the largest growth so far of a one-ulp nudge of the
 # initial weights over three sign patterns. One pattern is not enough: the growth depends on the
 # direction (for seed 95410: 3.2 along the first pattern, 186 with every sign negative). A real
 # bug is still many orders of magnitude beyond the budget; the sweep counts the networks whose
