@@ -16,8 +16,14 @@ from reference.article import LOG_EVERY, N_LOGGED, NAMES
 from .amplification import amplification
 from .cases import Case, reference_case
 from .judge import Check, compare
-from .magnitudes import forward_magnitude, gradient_magnitudes, loss_magnitude, mean_loss_magnitude
-from .tolerances import fd_budget, fd_step, value_scale
+from .magnitudes import (
+    forward_magnitude,
+    gradient_magnitudes,
+    logged_loss_magnitude,
+    loss_magnitude,
+    prediction_magnitude,
+)
+from .tolerances import FD_HALVINGS, fd_budget, fd_rounding, fd_step, value_scale
 
 PEOPLE = dict(zip(NAMES, zip(DATA, ALL_Y_TRUES)))
 PREDICTION_CASES = {"Emily": EMILY, "Frank": FRANK}
@@ -64,19 +70,22 @@ def gradient_checks(case: Case, params: Params, x, y_true, who: str) -> list[Che
     ]
 
 
-def finite_differences(case: Case, params: Params, x, y_true) -> tuple[np.ndarray, np.ndarray]:
-    """Central differences of the implementation's own float64 loss, in PARAM_NAMES order, at
-    steps h and h/2 combined by Richardson extrapolation (error O(h^4)); returns the estimates
-    and, for each, |D(h) - D(h/2)|: a bound on the estimate's truncation error that grows where
-    the loss is sharply curved (large weights, |x| up to 25). Always float64, so one (cached)
-    computation serves both dtypes of a port."""
+def finite_differences(case: Case, params: Params, x, y_true) -> tuple[np.ndarray, ...]:
+    """Central differences of the implementation's own float64 loss, in PARAM_NAMES order, each
+    the Richardson extrapolation (4 D(h/2) - D(h)) / 3 (error O(h^4)) at the step h, halved from
+    eps^(1/3) max(1, |p|), whose error bound is least: the measured |D(h) - D(h/2)| (large while
+    h is beyond where the loss is near-polynomial: large weights, |x| up to 25) plus the
+    rounding (tolerances.fd_rounding, which grows as h shrinks). Returns the estimates, their
+    measured truncation bounds and the steps taken. Always float64, so one (cached) computation
+    serves both dtypes of a port."""
     key = (replace(case, dtype="float64"), tuple(params.items()), tuple(np.ravel(x).tolist()), float(y_true))
     return _finite_differences(*key)
 
 
 @lru_cache(maxsize=256)
-def _finite_differences(case: Case, params: tuple, x: tuple, y_true: float) -> tuple[np.ndarray, np.ndarray]:
+def _finite_differences(case: Case, params: tuple, x: tuple, y_true: float) -> tuple[np.ndarray, ...]:
     params = dict(params)
+    loss_size = loss_magnitude(params, x, y_true, "float64").magnitude
 
     def loss(p):
         return case.loss_and_grads(p, x, y_true, dtype="float64")[0]
@@ -87,12 +96,29 @@ def _finite_differences(case: Case, params: tuple, x: tuple, y_true: float) -> t
         down[name] -= h
         return (loss(up) - loss(down)) / (up[name] - down[name])
 
-    estimates, errors = [], []
-    for name in PARAM_NAMES:
-        coarse, fine = central(name, fd_step(params[name])), central(name, fd_step(params[name]) / 2)
-        estimates.append((4 * fine - coarse) / 3)
-        errors.append(abs(fine - coarse))
-    return np.array(estimates), np.array(errors)
+    found = [
+        _smallest_error(lambda h, n=name: central(n, h), fd_step(params[name]), loss_size)
+        for name in PARAM_NAMES
+    ]
+    return tuple(np.array(column) for column in zip(*found))
+
+
+def _smallest_error(central, h: float, loss_size: float) -> tuple[float, float, float]:
+    """(estimate, truncation bound, step) at the step of least error bound, halving h until the
+    rounding alone exceeds the best bound found (FD_HALVINGS at most). A step's truncation bound
+    is the larger of |D(h) - D(h/2)| and |D(h/2) - D(h/4)|: two differences must be small, so a
+    coincidence (both steps across a flat stretch of the loss) is not taken for convergence."""
+    best, values = None, [central(h), central(h / 2)]
+    for _ in range(FD_HALVINGS):
+        values.append(central(h / 4))
+        coarse, fine, finer = values[-3:]
+        truncation = max(abs(fine - coarse), abs(finer - fine))
+        if best is None or truncation + fd_rounding(h, loss_size) < best[1] + fd_rounding(best[2], loss_size):
+            best = ((4 * fine - coarse) / 3, truncation, h)
+        if fd_rounding(h / 2, loss_size) > best[1] + fd_rounding(best[2], loss_size):
+            break
+        h /= 2
+    return best
 
 
 def fd_check(case: Case, params: Params, x, y_true, who: str) -> Check:
@@ -104,7 +130,7 @@ def fd_check(case: Case, params: Params, x, y_true, who: str) -> Check:
     is judged like for like, against the float32 reference, by the gradient checks.
     """
     _, grads = case.loss_and_grads(params, x, y_true, dtype="float64")
-    oracle, oracle_error = finite_differences(case, params, x, y_true)
+    oracle, oracle_error, steps = finite_differences(case, params, x, y_true)
     magnitudes = gradient_magnitudes(params, x, y_true, "float64")
     magnitudes = np.array([magnitudes[p] for p in PARAM_NAMES], dtype=np.float64)
     loss = loss_magnitude(params, x, y_true, "float64").magnitude
@@ -116,7 +142,7 @@ def fd_check(case: Case, params: Params, x, y_true, who: str) -> Check:
         case=case.id,
         labels=[f"{who}/{p}" for p in PARAM_NAMES],
         magnitude=magnitudes,
-        budget=fd_budget([fd_step(params[p]) for p in PARAM_NAMES], loss, oracle_error, magnitudes),
+        budget=fd_budget(steps, loss, oracle_error, magnitudes),
     )
 
 
@@ -137,20 +163,11 @@ def train_seconds(case: Case, params: Params) -> float:
     return _timed_train(case, tuple(params.items()))[1]
 
 
-def evaluation_magnitudes(run, dtype: str) -> tuple[np.ndarray, np.ndarray]:
-    """The magnitudes of evaluating the logged losses (at the parameters after each logged
-    epoch) and the Emily and Frank predictions (at the trained parameters) of a reference run
-    recorded with its steps: the rounding of the evaluation itself, which the amplified scale
-    of the parameters does not see where terms cancel."""
-    at_logged = run.steps[len(DATA) - 1 :: len(DATA) * LOG_EVERY]  # (100, 9)
-    columns = {p: at_logged[:, i] for i, p in enumerate(PARAM_NAMES)}
-    logged = mean_loss_magnitude(columns, DATA, ALL_Y_TRUES, dtype)
-    final = forward_magnitude(run.params, np.array(list(PREDICTION_CASES.values())), dtype)
-    return logged, final
+PREDICT = np.array(list(PREDICTION_CASES.values()))
 
 
 def predictions(case: Case, trained: Params) -> np.ndarray:
-    return case.forward(trained, np.array(list(PREDICTION_CASES.values())))
+    return case.forward(trained, PREDICT)
 
 
 def step_labels(n_steps: int, n_samples: int = len(NAMES)) -> list[str]:
@@ -177,16 +194,15 @@ def training_checks(case: Case, params: Params) -> list[Check]:
     kw = {"dtype": case.dtype, "case": case.id}
     expected_params = [expected.params[p] for p in PARAM_NAMES]
     expected_predictions = predictions(ref, expected.params)
-    logged_magnitude, predictions_magnitude = evaluation_magnitudes(expected, case.dtype)
+    at_logged = expected.steps[n - 1 :: n * LOG_EVERY]  # the parameters after each logged epoch
+    logged = {p: at_logged[:, i] for i, p in enumerate(PARAM_NAMES)}
     return [
         compare(
             "loss_log",
             got.losses,
             expected.losses,
             labels=EPOCH_LABELS,
-            magnitude=np.maximum(
-                value_scale(expected.losses) * amp[n - 1 :: n * LOG_EVERY], logged_magnitude
-            ),
+            magnitude=logged_loss_magnitude(logged, amp[n - 1 :: n * LOG_EVERY], case.dtype),
             **kw,
         ),
         compare(
@@ -202,7 +218,7 @@ def training_checks(case: Case, params: Params) -> list[Check]:
             predictions(case, got.params),
             expected_predictions,
             labels=tuple(PREDICTION_CASES),
-            magnitude=np.maximum(value_scale(expected_predictions) * amp[-1], predictions_magnitude),
+            magnitude=prediction_magnitude(expected.params, PREDICT, amp[-1], case.dtype),
             **kw,
         ),
         compare(

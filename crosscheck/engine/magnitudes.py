@@ -35,7 +35,9 @@ from math import prod
 
 import numpy as np
 
-from reference import PARAM_NAMES, sigmoid
+from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, sigmoid
+
+from .tolerances import value_scale
 
 
 @dataclass(frozen=True)
@@ -110,23 +112,78 @@ def mean_loss_magnitude(params, data, all_y_trues, dtype: str) -> np.ndarray:
     return sum(m.magnitude for m in losses) / len(losses) + np.abs(sum(m.value for m in losses) / len(losses))
 
 
-def gradient_magnitudes(params, x, y_true, dtype: str) -> dict[str, np.ndarray]:
-    """M of each of the nine partials, factor by factor as `reference.partials` forms them."""
-    p = params
+def _chains(params, x, dtype: str):
+    """The network's intermediates at x, and for each parameter the factors of dy_pred/dp."""
     h1, d_h1, h2, d_h2, y, d_o1 = intermediates(params, x[0], x[1], dtype)
-    d = y_true - y.value
-    d_L_d_ypred = Rounded(-2 * d, 2 * (y.magnitude + np.abs(d)))  # -2 (y_true - y_pred)
-    w5, w6, x0, x1 = (exact(v) for v in (p["w5"], p["w6"], x[0], x[1]))
+    w5, w6, x0, x1 = (exact(v) for v in (params["w5"], params["w6"], x[0], x[1]))
     chains = {
-        "w1": (w5, d_o1, x0, d_h1),
+        "w1": (w5, d_o1, x0, d_h1),  # w5 f'(sum_o1) x1 f'(sum_h1)
         "w2": (w5, d_o1, x1, d_h1),
         "w3": (w6, d_o1, x0, d_h2),
         "w4": (w6, d_o1, x1, d_h2),
-        "w5": (h1, d_o1),
+        "w5": (h1, d_o1),  # h1 f'(sum_o1)
         "w6": (h2, d_o1),
         "b1": (w5, d_o1, d_h1),
         "b2": (w6, d_o1, d_h2),
         "b3": (d_o1,),
     }
+    return y, chains
+
+
+def gradient_magnitudes(params, x, y_true, dtype: str) -> dict[str, np.ndarray]:
+    """M of each of the nine partials, factor by factor as `reference.partials` forms them:
+    dL/dy_pred times dy_pred/dp."""
+    y, chains = _chains(params, x, dtype)
+    d = y_true - y.value
+    d_L_d_ypred = Rounded(-2 * d, 2 * (y.magnitude + np.abs(d)))  # -2 (y_true - y_pred)
     floor = underflow(dtype)
     return {name: product(d_L_d_ypred, *chains[name], floor=floor).magnitude for name in PARAM_NAMES}
+
+
+def output_sensitivities(params, X) -> dict[str, np.ndarray]:
+    """|dy_pred/dp| for each parameter at each row of X: (n, 2) -> (n,), or (N, n) with (N, 1)
+    parameter arrays."""
+    X = np.asarray(X, dtype=np.float64)
+    _, chains = _chains(params, (X[:, 0], X[:, 1]), "float64")
+    return {name: np.abs(prod(f.value for f in chains[name])) for name in PARAM_NAMES}
+
+
+def mean_loss_sensitivities(params, data, all_y_trues) -> dict[str, np.ndarray]:
+    """The mean over the samples of |dL_i/dp| = 2 |y_true - y_pred| |dy_pred/dp|: at least the
+    MSE's |dL/dp|."""
+    data = np.asarray(data, dtype=np.float64)
+    total = dict.fromkeys(PARAM_NAMES, 0.0)
+    for x, y_true in zip(data, all_y_trues):
+        y, chains = _chains(params, x, "float64")
+        for name in PARAM_NAMES:
+            total[name] = total[name] + 2 * np.abs(y_true - y.value) * np.abs(
+                prod(f.value for f in chains[name])
+            )
+    return {name: value / len(data) for name, value in total.items()}
+
+
+def carried(sensitivities: dict, params, amplification) -> np.ndarray:
+    """sum_p |dq/dp| (|p| + scale) amplification: how far a quantity evaluated on trained
+    parameters moves when each parameter is off by the magnitude of its trajectory budget
+    (tolerances.py). params: the nine values (numbers or arrays) under their names."""
+    values = np.stack([np.asarray(params[p], dtype=np.float64) for p in PARAM_NAMES], -1)
+    scale = value_scale(values, axis=-1)
+    terms = np.stack([np.asarray(sensitivities[p]) for p in PARAM_NAMES], -1)
+    return np.sum(terms * scale, axis=-1) * amplification
+
+
+def logged_loss_magnitude(params, amplification, dtype: str) -> np.ndarray:
+    """A logged MSE's magnitude during training: its own evaluation's rounding, plus how far the
+    parameters' trajectory budget carries it. params: the nine values after that epoch."""
+    sensitivities = mean_loss_sensitivities(params, DATA, ALL_Y_TRUES)
+    return mean_loss_magnitude(params, DATA, ALL_Y_TRUES, dtype) + carried(
+        sensitivities, params, amplification
+    )
+
+
+def prediction_magnitude(params, X, amplification, dtype: str) -> np.ndarray:
+    """A prediction's magnitude after training: the forward pass's rounding, plus how far the
+    parameters' trajectory budget carries it. With (N, 1) parameter arrays, (N, n)."""
+    return forward_magnitude(params, X, dtype) + carried(
+        output_sensitivities(params, X), params, amplification
+    )

@@ -17,7 +17,7 @@ from reference.article import LOG_EVERY
 from .amplification import NudgedRun
 from .cases import Case
 from .judge import Check
-from .magnitudes import forward_magnitude, mean_loss_magnitude
+from .magnitudes import logged_loss_magnitude, prediction_magnitude
 from .tolerances import NUDGE_DIRECTIONS, TOLERANCES, value_scale
 
 QUANTITIES = ("loss_log", "final_params", "predictions")
@@ -57,7 +57,7 @@ def reference_sweep(params: dict, dtype: str) -> tuple[BatchResult, np.ndarray, 
         if steps[0] % (len(DATA) * LOG_EVERY) == len(DATA):
             now = run.track()
             columns = {p: now[:, i] for i, p in enumerate(PARAM_NAMES)}
-            logged.append(mean_loss_magnitude(columns, DATA, ALL_Y_TRUES, dtype))
+            logged.append(logged_loss_magnitude(columns, run.history[-1], dtype))
 
     losses = run.train(on_step)
     trained = run.track()  # and after the last epoch: where the parameters and predictions are compared
@@ -86,16 +86,14 @@ def reference_in_blocks(params: dict, dtype: str) -> tuple[BatchResult, np.ndarr
 
 
 def budget_magnitudes(ref: BatchResult, amp: np.ndarray, logged: np.ndarray, dtype: str) -> dict:
-    """Each quantity's magnitude (tolerances.py), network by network: its scale times the
-    amplification where it is taken (the logged epochs, or the end), and for the losses and the
-    predictions at least the magnitude of their own evaluation."""
+    """Each quantity's magnitude (tolerances.py), network by network: the parameters' scale
+    times the amplification at the end; the logged losses' and the predictions' own rounding
+    plus what the parameters' budgets carry to them (magnitudes.py)."""
     trained = {p: ref.params[:, i : i + 1] for i, p in enumerate(PARAM_NAMES)}
     return {
-        "loss_log": np.maximum(value_scale(ref.losses, axis=-1) * amp[:, :-1], logged),
+        "loss_log": logged,
         "final_params": value_scale(ref.params, axis=-1) * amp[:, -1:],
-        "predictions": np.maximum(
-            value_scale(ref.predictions, axis=-1) * amp[:, -1:], forward_magnitude(trained, PREDICT, dtype)
-        ),
+        "predictions": prediction_magnitude(trained, PREDICT, amp[:, -1:], dtype),
     }
 
 

@@ -110,23 +110,36 @@ def amplification_ratio(a: np.ndarray, b: np.ndarray, dtype: str, axis=-1) -> np
 
 
 # The finite-difference oracle: central differences of the float64 loss at steps h and h/2,
-# h = eps^(1/3) * max(1, |p|), combined by Richardson extrapolation, (4 D(h/2) - D(h)) / 3.
+# combined by Richardson extrapolation, (4 D(h/2) - D(h)) / 3.
 # Rounding: each loss evaluation errs by at most e = c_loss eps M(L) (the loss's magnitude, not
 # |L|: where terms cancel the evaluations carry their rounding), so D(h) errs by e / h, D(h/2) by
-# 2 e / h, and the extrapolation by (4 * 2 + 1) / 3 e / h = 3 e / h. Truncation: bounded by
-# |D(h) - D(h/2)|, which the oracle measures for each partial (large where the loss is sharply
-# curved: large weights, |x| up to 25). The budget is both, plus the gradient's own float64
-# budget. No constant of its own: what it adds to the loss's is arithmetic.
+# 2 e / h, and the extrapolation by (4 * 2 + 1) / 3 e / h = 3 e / h (fd_rounding).
+# Truncation: bounded by |D(h) - D(h/2)|, which the oracle measures for each partial. That holds
+# only while h is small enough for the loss to be near-polynomial over [p - h, p + h], which a
+# step relative to |p| is not when a large weight multiplies an input (w3 = 2^19 at |x| = 2: h = 3
+# moves the pre-activation by 6, across the whole sigmoid). So the oracle starts from
+# h = eps^(1/3) max(1, |p|) and halves h, up to FD_HALVINGS times, keeping the step whose bound
+# (truncation + rounding) is least; it stops once the rounding alone exceeds that bound.
+# The budget is that bound plus the gradient's own float64 budget: no constant of its own.
 FD_STEP_EXPONENT = 1 / 3
+FD_HALVINGS = 16  # 2^-16: from the largest step of a weight of 1e6 down to where a sigmoid is smooth
 
 
 def fd_step(value: float) -> float:
-    """The float64 central-difference step for a parameter of this value."""
+    """The float64 central-difference step the oracle starts from, for a parameter of this value."""
     return float(np.finfo(np.float64).eps) ** FD_STEP_EXPONENT * max(1.0, abs(value))
+
+
+def fd_rounding(step, loss_magnitude) -> np.ndarray:
+    """The rounding error of the extrapolated central difference at this step: 3 e / h."""
+    return 3 * TOLERANCES["loss"].budget(loss_magnitude, "float64") / np.asarray(step)
 
 
 def fd_budget(steps, loss_magnitude, truncation, gradient_magnitudes) -> np.ndarray:
     """Budget for float64 partials against the finite-difference oracle: the oracle's rounding
     at each parameter's step, its measured truncation bound, and the partials' own rounding."""
-    rounding = 3 * TOLERANCES["loss"].budget(loss_magnitude, "float64") / np.asarray(steps)
-    return rounding + np.asarray(truncation) + TOLERANCES["gradients"].budget(gradient_magnitudes, "float64")
+    return (
+        fd_rounding(steps, loss_magnitude)
+        + np.asarray(truncation)
+        + TOLERANCES["gradients"].budget(gradient_magnitudes, "float64")
+    )
