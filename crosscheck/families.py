@@ -48,7 +48,9 @@ def test_gradients_each_person(case, person):
 
 
 def test_gradients_all_ones_example(case):
-    assert_agree(*checks.gradient_checks(case, ALL_ONES["params"], ALL_ONES["x"], ALL_ONES["y_true"], "Alice"))
+    assert_agree(
+        *checks.gradient_checks(case, ALL_ONES["params"], ALL_ONES["x"], ALL_ONES["y_true"], "Alice")
+    )
 
 
 @pytest.mark.parametrize("person", list(checks.PEOPLE))

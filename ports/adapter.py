@@ -39,7 +39,8 @@ def validate(module: ModuleType) -> None:
     missing = [n for n in ("NAME", *REQUIRED) if not hasattr(module, n)]
     if missing:
         raise PortError(
-            f"{where(module)}: missing {', '.join(missing)} (a port defines NAME, forward, loss_and_grads, train)"
+            f"{where(module)}: missing {', '.join(missing)} "
+            "(a port defines NAME, forward, loss_and_grads, train)"
         )
     if not isinstance(module.NAME, str) or not module.NAME.isidentifier():
         raise PortError(f"{where(module)}: NAME must be a name like 'homework', got {module.NAME!r}")
@@ -62,7 +63,9 @@ def _check_signature(module, function: str, positional, keywords) -> None:
     try:
         signature.bind(*positional, **dict.fromkeys(keywords))
     except TypeError as error:
-        raise PortError(f"{where(module)}: {function}{signature} cannot be called as {call}: {error}") from None
+        raise PortError(
+            f"{where(module)}: {function}{signature} cannot be called as {call}: {error}"
+        ) from None
 
 
 def _float64(values, what: str) -> np.ndarray:
@@ -89,7 +92,9 @@ def train_result(result, device: str, what: str) -> TrainResult:
         fields = {f: getattr(result, f, None) for f in ("losses", "params", "steps", "device")}
     missing = [k for k in ("losses", "params") if fields.get(k) is None]
     if missing:
-        raise PortError(f"{what}: returned no {' or '.join(missing)} (a TrainResult or a mapping is expected)")
+        raise PortError(
+            f"{what}: returned no {' or '.join(missing)} (a TrainResult or a mapping is expected)"
+        )
     steps = fields.get("steps")
     return TrainResult(
         losses=_float64(fields["losses"], what).reshape(-1),

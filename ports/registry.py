@@ -192,7 +192,11 @@ def load_spec(spec: str, *, source: str = "--port") -> PortInfo:
     except PortError:
         raise
     except ModuleNotFoundError as error:
-        if not is_file and error.name is not None and (spec == error.name or spec.startswith(f"{error.name}.")):
+        if (
+            not is_file
+            and error.name is not None
+            and (spec == error.name or spec.startswith(f"{error.name}."))
+        ):
             raise PortError(f"{where}: no module named {error.name!r}") from None
         return _unavailable(spec, is_file, where, error)
     except Exception as error:
@@ -218,9 +222,10 @@ def from_environment(environ=os.environ) -> list[PortInfo]:
 
 def discover() -> None:
     """Register the entry points of group nn_crosscheck.ports of every installed package (the
-    built-in ports from BUILTINS when this project's own metadata is not installed), numpy
-    in BUILTINS' order, then the others as found. Nothing is imported. A clash is recorded in CLASHES, not raised, so that importing
-    `ports` never fails; the command line and pytest raise it (check_clashes)."""
+    built-in ports from BUILTINS when this project's own metadata is not installed): the
+    built-in ones in BUILTINS' order, then the others as found. Nothing is imported. A clash
+    is recorded in CLASHES, not raised, so that importing `ports` never fails; the command line
+    and pytest raise it (check_clashes)."""
     found = [
         PortInfo(ep.name, ep.module, source=f"entry point {ep.name} = {ep.value} of {_dist(ep)}")
         for ep in importlib.metadata.entry_points(group=GROUP)

@@ -297,7 +297,9 @@ def _perturbed(name: str, relative: float):
         return derive(
             base,
             forward=lambda params, X, **kw: base.forward(nudge(params), X, **kw),
-            loss_and_grads=lambda params, x, y_true, **kw: base.loss_and_grads(nudge(params), x, y_true, **kw),
+            loss_and_grads=lambda params, x, y_true, **kw: base.loss_and_grads(
+                nudge(params), x, y_true, **kw
+            ),
             train=lambda params, data, ys, **kw: base.train(nudge(params), data, ys, **kw),
         )
 
@@ -323,7 +325,9 @@ def _through_float32(base):
 
     def train(params, data, ys, **kw):
         r = base.train(rounded(params), f32(data), f32(ys), **kw)
-        return replace(r, losses=f32(r.losses), params=rounded(r.params), steps=None if r.steps is None else f32(r.steps))
+        return replace(
+            r, losses=f32(r.losses), params=rounded(r.params), steps=None if r.steps is None else f32(r.steps)
+        )
 
     return derive(
         base,

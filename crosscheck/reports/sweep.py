@@ -18,9 +18,8 @@ COLUMNS = (
 
 def to_json(result: dict, status: dict, skipped=()) -> dict:
     """`skipped`: a line for each selected implementation the sweep could not run, and why."""
-    return {
-        "schema_version": SCHEMA_VERSION, **result, "skipped": list(skipped), "environment": environment(status)
-    }  # fmt: skip
+    data = {"schema_version": SCHEMA_VERSION, **result, "skipped": list(skipped)}
+    return data | {"environment": environment(status)}
 
 
 def _rows(report: dict):
