@@ -32,9 +32,9 @@ def dummy(monkeypatch):
     monkeypatch.setitem(sys.modules, "ports.dummy", module)
     spec.loader.exec_module(module)
     module.NAME, module.LABEL = "dummy", "hand (dummy)"
-    monkeypatch.setattr(ports, "PORTS", dict(ports.PORTS))
     ports.register(module)
-    return module
+    yield module
+    ports.unregister("dummy")
 
 
 @pytest.mark.parametrize(
