@@ -73,7 +73,7 @@ def test_compare_passes_and_writes_the_json_report(capsys, tmp_path):
     assert report["verdict"] == "pass"
     seen = {(c["framework"], c["dtype"]) for c in report["checks"]}
     available = [f for f in ports.PORTS if report["environment"]["frameworks"][f]["available"]]
-    assert seen == {(f, d) for f in available for d in ("float32", "float64")}
+    assert seen == {(f, d) for f in available for d in ports.info(f).dtypes}
     assert {c["quantity"] for c in report["checks"]} == QUANTITIES
     assert "[1/" in err  # progress
 
