@@ -15,8 +15,18 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+import ports
 from crosscheck.engine.cases import all_cases
 from crosscheck.engine.precision import describe, preflight
+
+# Ports from outside this repository join the whole matrix: NN_CROSSCHECK_PORTS (a .py file or a
+# module name, comma-separated), before the matrix below is made. A clash or a file that is not
+# a port stops the run with one line.
+try:
+    ports.check_clashes()
+    ports.from_environment()
+except ports.PortError as _error:
+    raise pytest.UsageError(f"{ports.ENVIRONMENT}: {_error}") from None
 
 # Hypothesis: "ci" keeps the suite fast and draws the same examples on every run (derandomize:
 # the examples follow from each test's name, so CI cannot turn red by the luck of a draw, and
@@ -37,7 +47,11 @@ def pytest_configure(config):
 
 
 def pytest_report_header(config):
-    return ["nn-crosscheck precision preflight:", *(f"  {line}" for line in describe(PREFLIGHT))]
+    return [
+        "nn-crosscheck ports: " + "; ".join(f"{name} ({source})" for name, source in ports.sources().items()),
+        "nn-crosscheck precision preflight:",
+        *(f"  {line}" for line in describe(PREFLIGHT)),
+    ]
 
 
 @pytest.fixture(params=[pytest.param(c, id=c.id) for c in all_cases()])
@@ -87,9 +101,9 @@ def fresh_process_compare(request) -> tuple[Path, tuple[str, ...]]:
 
 
 @pytest.fixture
-def drifted(monkeypatch):
-    """Registers the test fixture port tests/drifted_port.py as framework "drifted"."""
-    import ports
-
-    monkeypatch.setattr(ports, "PORTS", dict(ports.PORTS))
-    ports.register(ports.PortInfo("drifted", module="drifted_port"))
+def drifted():
+    """The test fixture port tests/drifted_port.py, registered as framework "drifted" the way a
+    user's port is (--port FILE), for the duration of a test."""
+    ports.load_spec(str(Path(__file__).parent / "tests" / "drifted_port.py"))
+    yield
+    ports.unregister("drifted")

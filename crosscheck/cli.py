@@ -69,6 +69,27 @@ def _selection_options(parser: argparse.ArgumentParser, **defaults: str) -> None
         )
         # The singular spellings some commands once had, kept working but not advertised.
         parser.add_argument(f"--{kind}", dest=flag, type=parse, help=argparse.SUPPRESS)
+    _port_option(parser)
+
+
+def _port_option(parser: argparse.ArgumentParser) -> None:
+    # Read by main() before the command line is parsed (so --frameworks may name the port); here
+    # for --help and so that argparse accepts it.
+    parser.add_argument(
+        "--port", action="append", metavar="SPEC", default=[],
+        help="also check this port: a .py file or a dotted module name (repeatable; "
+        f"{ports.ENVIRONMENT} holds more, comma-separated)",
+    )  # fmt: skip
+
+
+def register_ports(argv: list[str]) -> list:
+    """Register the ports of NN_CROSSCHECK_PORTS and of every --port in `argv`, after checking
+    the installed entry points for a clash: before parsing, so --frameworks knows them."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--port", action="append", default=[])
+    specs = early.parse_known_args(argv)[0].port
+    ports.check_clashes()
+    return [*ports.from_environment(), *(ports.load_spec(spec) for spec in specs)]
 
 
 def _output_options(parser: argparse.ArgumentParser) -> None:
@@ -79,7 +100,8 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="crosscheck",
-        description="The article's network in NumPy, PyTorch and JAX, checked to agree.",
+        description="The article's network in NumPy, PyTorch and JAX (and any port you point it at), "
+        "checked to agree.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_compare(sub)
@@ -104,6 +126,9 @@ def _add_compare(sub) -> None:
     )
     compare.add_argument("--plot", metavar="PATH.png", help="plot the loss curves and their differences")
     compare.add_argument("--repro", metavar="DIR", help="on any FAIL, write a reproduction bundle here")
+    compare.add_argument(
+        "--junit", metavar="PATH", help="also write JUnit XML: a testcase per implementation x quantity"
+    )
     _output_options(compare)
 
 
@@ -161,6 +186,12 @@ def _add_article(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        register_ports(argv)
+    except PortError as error:
+        print(f"crosscheck: error: {error}", file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -103,9 +103,12 @@ def test_missing_weights_file(capsys, tmp_path):
     [
         (
             ["compare", "--frameworks", "tensorflow"],
-            "unknown framework 'tensorflow'; valid: numpy, torch, jax",
+            f"unknown framework 'tensorflow'; valid: {', '.join(ports.names())}",
         ),
-        (["compare", "--frameworks", "numpy,mxnet"], "unknown framework 'mxnet'; valid: numpy, torch, jax"),
+        (
+            ["compare", "--frameworks", "numpy,mxnet"],
+            f"unknown framework 'mxnet'; valid: {', '.join(ports.names())}",
+        ),
         (["compare", "--devices", "tpu"], "unknown device 'tpu'; valid: cpu, cuda"),
         (["compare", "--dtypes", "bfloat16"], "unknown dtype 'bfloat16'; valid: float32, float64"),
         (["compare", "--modes", "pmap"], "unknown mode 'pmap'; valid: eager, jit, nojit"),

@@ -73,7 +73,7 @@ def test_compare_passes_and_writes_the_json_report(capsys, tmp_path):
     assert report["verdict"] == "pass"
     seen = {(c["framework"], c["dtype"]) for c in report["checks"]}
     available = [f for f in ports.PORTS if report["environment"]["frameworks"][f]["available"]]
-    assert seen == {(f, d) for f in available for d in ("float32", "float64")}
+    assert seen == {(f, d) for f in available for d in ports.info(f).dtypes}
     assert {c["quantity"] for c in report["checks"]} == QUANTITIES
     assert "[1/" in err  # progress
 
@@ -98,7 +98,10 @@ def test_compare_table_has_a_row_per_implementation_and_quantity(capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--frameworks", "tensorflow"], "unknown framework 'tensorflow'; valid: numpy, torch, jax"),
+        (
+            ["--frameworks", "tensorflow"],
+            f"unknown framework 'tensorflow'; valid: {', '.join(ports.names())}",
+        ),
         (["--devices", "tpu"], "unknown device 'tpu'; valid: cpu, cuda"),
         (["--dtypes", "float16"], "unknown dtype 'float16'; valid: float32, float64"),
         (["--seed", "-3"], "must be in [0, 2**32)"),
@@ -130,7 +133,7 @@ def test_console_entry_point_exit_code():
         text=True,
     )
     assert proc.returncode == 2
-    assert "valid: numpy, torch, jax" in proc.stderr
+    assert "valid: numpy, torch, jax" in proc.stderr  # and any installed outside port
 
 
 def test_drifted_port_fails_and_the_locator_names_step_and_parameter(capsys, tmp_path, drifted):

@@ -30,6 +30,7 @@ def _declared(case, name):
 
 
 def test_round_trip(case):
+    _declared(case, "to_native")
     native = case.port.to_native(ASYMMETRIC, dtype=case.dtype, device=case.device)
     expected = {p: float(np.array(v, dtype=case.dtype)) for p, v in ASYMMETRIC.items()}
     assert case.port.from_native(native) == expected

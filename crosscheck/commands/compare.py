@@ -16,6 +16,7 @@ def _check_outputs(args) -> None:
     writable(args.json, "the JSON report")
     writable(args.plot, "the plot")
     writable(args.repro, "the reproduction bundle")
+    writable(args.junit, "the JUnit report")
     if args.plot:
         from ..reports.plot import require_matplotlib
 
@@ -61,6 +62,10 @@ def run(args) -> int:
     data = report.to_json(reports, selection.status, weights)
     if args.json:
         write_json(data, args.json)
+    if args.junit:
+        from ..reports.junit import write_junit
+
+        write_junit(reports, args.junit, selection.notes)
     if args.repro and data["verdict"] == "fail":
         from ..reports.repro import write_bundle
 

@@ -2,20 +2,34 @@
 
 import sys
 
-from ..engine.mutants import MUTANTS, run_mutant
+import ports
+
+from ..engine.mutants import MUTANTS, protocol_mutants, run_mutant
 from ..engine.precision import preflight
 from ..errors import UsageError
 from ..reports.json import write_json
 from ..reports.selftest import render
 
 
+def catalogued(framework: str) -> bool:
+    return any(m.framework == framework for m in MUTANTS)
+
+
 def chosen(args) -> list:
-    """The mutants made from the selected frameworks, dtypes and modes (all run on the CPU)."""
+    """The mutants made from the selected frameworks, dtypes and modes (all run on the CPU): the
+    catalogue's for a framework it has mutants of, the protocol-level ones for any other port
+    named in --frameworks (an outside port, say)."""
     if args.devices not in (None, ("cpu",)):
         raise UsageError("selftest runs its mutants on the cpu only")
+    outside = [f for f in args.frameworks or () if not catalogued(f)]
+    for framework in outside:
+        error = ports.availability()[framework]
+        if error:
+            raise UsageError(f"framework {framework!r} was requested but is unavailable: {error}")
+    candidates = MUTANTS + [m for f in outside for m in protocol_mutants(f)]
     mutants = [
         m
-        for m in MUTANTS
+        for m in candidates
         if (not args.frameworks or m.framework in args.frameworks)
         and (not args.dtypes or m.dtype in args.dtypes)
         and (not args.modes or m.mode in args.modes)

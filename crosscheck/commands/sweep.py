@@ -15,6 +15,20 @@ from ..reports.json import write_json
 from .options import writable
 
 
+def batched(cases: list) -> tuple[list, list[str]]:
+    """The cases whose port trains N networks at once (train_many, optional in the protocol),
+    and a line for each of the others; none at all is a usage error."""
+    runnable = [c for c in cases if getattr(c.port, "train_many", None) is not None]
+    skipped = [
+        f"skipped: {c.id}: the port defines no train_many (N networks at once), which the sweep needs"
+        for c in cases
+        if c not in runnable
+    ]
+    if not runnable:
+        raise UsageError("nothing to sweep: " + "; ".join(s.removeprefix("skipped: ") for s in skipped))
+    return runnable, skipped
+
+
 def run(args) -> int:
     writable(args.json, "the JSON report")
     if not 1 <= args.seeds <= MAX_SEEDS:
@@ -27,12 +41,14 @@ def run(args) -> int:
         args.frameworks, (device,), (dtype,), args.modes, default_modes_first=True, without_reference=True
     )
 
+    cases, skipped = batched(selection.cases)
+
     def progress(text: str) -> None:
         if not args.quiet:
             print(text, file=sys.stderr, flush=True)
 
-    result = sweep(selection.cases, args.first_seed, args.seeds, dtype, progress)
-    data = report.to_json(result, selection.status)
+    result = sweep(cases, args.first_seed, args.seeds, dtype, progress)
+    data = report.to_json(result, selection.status, skipped)
     print(report.render(data))
     if args.json:
         write_json(data, args.json)

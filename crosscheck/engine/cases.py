@@ -79,6 +79,7 @@ def all_cases(frameworks=None, devices=DEVICES, dtypes=DTYPES, modes=None) -> li
         for device in devices
         if device in ports.info(name).devices
         for dtype in dtypes
+        if dtype in ports.info(name).dtypes
         for mode in ports.info(name).modes
         if modes is None or mode in modes
     ]

@@ -1,6 +1,10 @@
 """The mutation self-test's catalogue: realistic porting bugs, each a small variant of a correct
 port made without editing a source file (a wrapper around its functions, or a patch applied only
 while they run). `crosscheck selftest` puts each through the same checks as `compare`.
+
+CATALOGUE: bugs made from the built-in ports, some reaching into a framework (torch's Net).
+PROTOCOL_CATALOGUE: bugs made from any port through the protocol alone, for an outside port
+(`crosscheck selftest --port FILE --frameworks NAME`).
 """
 
 import contextlib
@@ -35,10 +39,9 @@ class Mutant:
 
 
 def derive(base, **overrides) -> SimpleNamespace:
-    """A port with `base`'s functions, some replaced."""
-    return SimpleNamespace(
-        **{name: getattr(base, name) for name in PROTOCOL if hasattr(base, name)} | overrides
-    )
+    """A port with `base`'s functions and declarations, some replaced."""
+    names = (*PROTOCOL, "DTYPES", "DEVICES")
+    return SimpleNamespace(**{name: getattr(base, name) for name in names if hasattr(base, name)} | overrides)
 
 
 def patched(base, make_patches: Callable[[], list]) -> SimpleNamespace:
@@ -76,13 +79,18 @@ def swapped(a: str, b: str):
             r = base.train(swap(params), data, all_y_trues, **kw)
             return replace(r, params=swap(r.params), steps=None if r.steps is None else r.steps[:, order])
 
+        native = {}  # the mapping functions, where the port has them
+        if hasattr(base, "to_native") and hasattr(base, "from_native"):
+            native = {
+                "to_native": lambda params, **kw: base.to_native(swap(params), **kw),
+                "from_native": lambda native: swap(base.from_native(native)),
+            }
         return derive(
             base,
-            to_native=lambda params, **kw: base.to_native(swap(params), **kw),
-            from_native=lambda native: swap(base.from_native(native)),
             forward=lambda params, X, **kw: base.forward(swap(params), X, **kw),
             loss_and_grads=loss_and_grads,
             train=train,
+            **native,
         )
 
     return build
@@ -158,7 +166,7 @@ def _forcing(names: tuple[str, ...], **forced):
         def force(fn):
             return lambda *args, **kw: fn(*args, **{**kw, **forced})
 
-        return derive(base, **{n: force(getattr(base, n)) for n in names})
+        return derive(base, **{n: force(getattr(base, n)) for n in names if hasattr(base, n)})
 
     return build
 
@@ -273,6 +281,87 @@ CATALOGUE = [
 MUTANTS = [
     Mutant(name, description, *made_from.split(), build) for name, made_from, description, build in CATALOGUE
 ]
+
+
+# --- Protocol-level bugs: made from any port's forward, loss_and_grads and train alone, by
+# wrapping them (no framework code), so an outside port can be shown to be checked as closely.
+
+
+def _perturbed(name: str, relative: float):
+    """`name` read as name * (1 + relative) on the way in, wherever parameters enter."""
+
+    def nudge(params):
+        return {**params, name: params[name] * (1 + relative)}
+
+    def build(base):
+        return derive(
+            base,
+            forward=lambda params, X, **kw: base.forward(nudge(params), X, **kw),
+            loss_and_grads=lambda params, x, y_true, **kw: base.loss_and_grads(
+                nudge(params), x, y_true, **kw
+            ),
+            train=lambda params, data, ys, **kw: base.train(nudge(params), data, ys, **kw),
+        )
+
+    return build
+
+
+def _last_sample_dropped(base):
+    return derive(base, train=lambda params, data, ys, **kw: base.train(params, data[:-1], ys[:-1], **kw))
+
+
+def _through_float32(base):
+    """Every number in and out rounded to float32, whatever dtype was asked for."""
+
+    def f32(values):
+        return np.asarray(values, dtype=np.float32).astype(np.float64)
+
+    def rounded(params):
+        return {p: float(f32(v)) for p, v in params.items()}
+
+    def loss_and_grads(params, x, y_true, **kw):
+        loss, grads = base.loss_and_grads(rounded(params), f32(x), float(f32(y_true)), **kw)
+        return float(f32(loss)), rounded(grads)
+
+    def train(params, data, ys, **kw):
+        r = base.train(rounded(params), f32(data), f32(ys), **kw)
+        return replace(
+            r, losses=f32(r.losses), params=rounded(r.params), steps=None if r.steps is None else f32(r.steps)
+        )
+
+    return derive(
+        base,
+        forward=lambda params, X, **kw: f32(base.forward(rounded(params), f32(X), **kw)),
+        loss_and_grads=loss_and_grads,
+        train=train,
+    )
+
+
+# One protocol-level mutant a line: name, the dtypes it applies to, the bug, how it is made.
+PROTOCOL_CATALOGUE = [
+    ("hidden_transposed",   ("float32", "float64"), "hidden weights transposed (w2 <-> w3) on the way in and out", swapped("w2", "w3")),
+    ("output_swapped",      ("float32", "float64"), "output weights swapped (w5 <-> w6) on the way in and out",    swapped("w5", "w6")),
+    ("b1_perturbed",        ("float32", "float64"), "b1 read 0.1% off on the way in",                              _perturbed("b1", 1e-3)),
+    ("learning_rate_0.01",  ("float32", "float64"), "learning rate 0.01 passed through instead of 0.1",            _training_with(learn_rate=0.01)),
+    ("reversed_samples",    ("float32", "float64"), "samples visited in reverse order",                            _reversed_samples),
+    ("last_sample_dropped", ("float32", "float64"), "the last sample's step dropped from every epoch",             _last_sample_dropped),
+    ("epochs_999",          ("float32", "float64"), "999 epochs instead of 1000",                                  _training_with(epochs=999)),
+    ("float32_detour",      ("float64",),           "every number in and out through float32 in a float64 run",    _through_float32),
+    ("nan_partial",         ("float32", "float64"), "a NaN in one partial (dL/dw4)",                               _nan_partial),
+]  # fmt: skip
+
+
+def protocol_mutants(framework: str, dtypes=None) -> list[Mutant]:
+    """The protocol-level mutants made from `framework`'s port, in each dtype it computes in
+    (those of `dtypes` only, if given), in its default mode, on the CPU."""
+    info = ports.info(framework)
+    return [
+        Mutant(name, description, framework, dtype, info.modes[0], build)
+        for dtype in info.dtypes
+        if dtypes is None or dtype in dtypes
+        for name, applies, description, build in PROTOCOL_CATALOGUE
+        if dtype in applies
+    ]
 
 
 NARROW = 10.0  # a mutant caught with its best error/tolerance ratio below this is flagged

@@ -35,9 +35,16 @@ def preflight(frameworks=None, *, pin: bool = True) -> dict:
             "version": port.version(),
             "devices": list(port.devices()),
             "settings": port.precision(),
-            "matmul_canary": {d: canary_verdict(port.matmul_canary(d)) for d in port.devices()},
+            "matmul_canary": _canary(port),
         }
     return report
+
+
+def _canary(port) -> dict:
+    canary = getattr(port, "matmul_canary", None)
+    if canary is None:
+        return {d: "not run (the port defines no matmul_canary)" for d in port.devices()}
+    return {d: canary_verdict(canary(d)) for d in port.devices()}
 
 
 def describe(report: dict) -> list[str]:

@@ -5,6 +5,8 @@ import shlex
 import sys
 from pathlib import Path
 
+import ports
+
 from ..engine.suite import CaseReport
 from ..engine.weights_file import dump_weights
 from ..errors import UsageError
@@ -19,6 +21,9 @@ def rerun_command(report: CaseReport, weights_path: Path) -> str:
         "--dtypes", case.dtype, "--modes", case.mode,
         "--weights", str(weights_path.resolve()),
     ]  # fmt: skip
+    spec = ports.info(case.framework).spec  # a port from --port or NN_CROSSCHECK_PORTS
+    if spec:
+        argv += ["--port", str(Path(spec).resolve()) if spec.endswith(".py") else spec]
     return shlex.join(argv)
 
 

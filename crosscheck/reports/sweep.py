@@ -16,8 +16,10 @@ COLUMNS = (
 )
 
 
-def to_json(result: dict, status: dict) -> dict:
-    return {"schema_version": SCHEMA_VERSION, **result, "environment": environment(status)}
+def to_json(result: dict, status: dict, skipped=()) -> dict:
+    """`skipped`: a line for each selected implementation the sweep could not run, and why."""
+    data = {"schema_version": SCHEMA_VERSION, **result, "skipped": list(skipped)}
+    return data | {"environment": environment(status)}
 
 
 def _rows(report: dict):
@@ -70,6 +72,7 @@ def render(report: dict) -> str:
     lines = [
         f"nn-crosscheck sweep: {n} networks (seeds {seeds['first']}..{last}), {report['dtype']}, each",
         "framework against the NumPy reference, network by network",
+        *report.get("skipped", []),
         "",
         *table(COLUMNS, _rows(report)),
         "",

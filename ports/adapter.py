@@ -1,0 +1,170 @@
+"""A port module seen through the whole protocol: what a minimal port leaves out, filled in.
+
+An outside port need define only NAME, forward, loss_and_grads and train (ports.protocol says
+what each takes); everything else has a default here, and what it returns (lists, its own
+tensors, a mapping from `train`) comes back to the harness as NumPy float64, so the harness
+sees every port, built-in or not, the same way. `validate` checks the names and signatures
+before any work, with one PortError naming the module and what is wrong.
+"""
+
+import inspect
+import math
+from collections.abc import Mapping
+from types import ModuleType
+
+import numpy as np
+
+from reference import PARAM_NAMES
+from reference.article import EPOCHS, LEARN_RATE
+
+from .protocol import DTYPES, PortError, TrainResult
+
+CASE = ("dtype", "device", "mode")
+# The required functions: the positional arguments and the keywords each must accept.
+REQUIRED = {
+    "forward": (("params", "X"), CASE),
+    "loss_and_grads": (("params", "x", "y_true"), CASE),
+    "train": (("params", "data", "all_y_trues"), (*CASE, "learn_rate", "epochs", "record_steps")),
+}
+
+
+def where(module: ModuleType) -> str:
+    path = getattr(module, "__file__", None)
+    return f"port module {module.__name__}" + (f" ({path})" if path else "")
+
+
+def validate(module: ModuleType) -> None:
+    """Raise PortError unless `module` defines NAME and the three functions, each callable the
+    way the harness calls it, and its optional declarations are ones the harness knows."""
+    missing = [n for n in ("NAME", *REQUIRED) if not hasattr(module, n)]
+    if missing:
+        raise PortError(
+            f"{where(module)}: missing {', '.join(missing)} "
+            "(a port defines NAME, forward, loss_and_grads, train)"
+        )
+    if not isinstance(module.NAME, str) or not module.NAME.isidentifier():
+        raise PortError(f"{where(module)}: NAME must be a name like 'homework', got {module.NAME!r}")
+    for function, (positional, keywords) in REQUIRED.items():
+        _check_signature(module, function, positional, keywords)
+    unknown = [d for d in getattr(module, "DTYPES", DTYPES) if d not in DTYPES]
+    if unknown:
+        raise PortError(f"{where(module)}: DTYPES names {', '.join(unknown)}; valid: {', '.join(DTYPES)}")
+
+
+def _check_signature(module, function: str, positional, keywords) -> None:
+    fn = getattr(module, function)
+    call = f"{function}({', '.join(positional)}, *, {', '.join(keywords)})"
+    if not callable(fn):
+        raise PortError(f"{where(module)}: {function} is not a function; expected {call}")
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # no signature to read (a builtin): taken on trust
+        return
+    try:
+        signature.bind(*positional, **dict.fromkeys(keywords))
+    except TypeError as error:
+        raise PortError(
+            f"{where(module)}: {function}{signature} cannot be called as {call}: {error}"
+        ) from None
+
+
+def _float64(values, what: str) -> np.ndarray:
+    try:
+        return np.array(values, dtype=np.float64)  # a copy: the port keeps its own arrays
+    except (TypeError, ValueError) as error:
+        raise PortError(f"{what}: cannot be read as numbers ({type(error).__name__}: {error})") from None
+
+
+def _by_name(values, what: str) -> dict[str, float]:
+    """The nine parameters (or partials) by name, as floats; an absent one is NaN, so it fails
+    its check rather than stopping the run."""
+    if not isinstance(values, Mapping):
+        values = dict(zip(PARAM_NAMES, _float64(values, what).reshape(-1)))
+    return {p: float(_float64(values[p], what)) if p in values else math.nan for p in PARAM_NAMES}
+
+
+def train_result(result, device: str, what: str) -> TrainResult:
+    """A TrainResult (or anything with its fields) or a mapping with keys losses, params, steps
+    (and optionally device), as a TrainResult of NumPy float64."""
+    if isinstance(result, Mapping):
+        fields = dict(result)
+    else:
+        fields = {f: getattr(result, f, None) for f in ("losses", "params", "steps", "device")}
+    missing = [k for k in ("losses", "params") if fields.get(k) is None]
+    if missing:
+        raise PortError(
+            f"{what}: returned no {' or '.join(missing)} (a TrainResult or a mapping is expected)"
+        )
+    steps = fields.get("steps")
+    return TrainResult(
+        losses=_float64(fields["losses"], what).reshape(-1),
+        params=_by_name(fields["params"], what),
+        steps=None if steps is None else _float64(steps, what),
+        device=str(fields.get("device") or device),
+    )
+
+
+class Port:
+    """`module` with the whole protocol: its own functions where it defines them, the defaults
+    otherwise (MODES: eager; DTYPES: both; devices(): the CPU; version(): its __version__;
+    precision(): none pinned), and every result as NumPy float64. Anything else the module
+    defines (LAYOUT, BENCH, train_many, to_native...) is read through as it is."""
+
+    def __init__(self, module: ModuleType):
+        validate(module)
+        self.module = module
+        self.NAME = module.NAME
+        self.MODES = tuple(getattr(module, "MODES", ("eager",)))
+        self.DTYPES = tuple(getattr(module, "DTYPES", DTYPES))
+        if not hasattr(module, "DEVICES") and not hasattr(module, "devices"):
+            self.DEVICES = ("cpu",)
+
+    def __getattr__(self, name: str):
+        if name == "module":  # not set yet (copying, unpickling)
+            raise AttributeError(name)
+        return getattr(self.module, name)
+
+    def __repr__(self) -> str:
+        return f"<port {self.NAME}: {where(self.module)}>"
+
+    def _optional(self, name: str):
+        return getattr(self.module, name, None)
+
+    def devices(self) -> tuple[str, ...]:
+        devices = self._optional("devices")
+        return tuple(devices()) if devices else ("cpu",)
+
+    def version(self) -> str:
+        version = self._optional("version")
+        return str(version()) if version else str(getattr(self.module, "__version__", "unversioned"))
+
+    def pin_precision(self) -> None:
+        pin = self._optional("pin_precision")
+        if pin:
+            pin()
+
+    def precision(self) -> dict:
+        precision = self._optional("precision")
+        return dict(precision()) if precision else {}
+
+    def _case(self, dtype, device, mode) -> dict:
+        return {"dtype": dtype, "device": device, "mode": mode or self.MODES[0]}
+
+    def forward(self, params, X, *, dtype="float64", device="cpu", mode=None) -> np.ndarray:
+        out = self.module.forward(params, X, **self._case(dtype, device, mode))
+        return _float64(out, f"{self.NAME}.forward")
+
+    def loss_and_grads(self, params, x, y_true, *, dtype="float64", device="cpu", mode=None):
+        what = f"{self.NAME}.loss_and_grads"
+        loss, grads = self.module.loss_and_grads(params, x, y_true, **self._case(dtype, device, mode))
+        return float(_float64(loss, what)), _by_name(grads, what)
+
+    def train(
+        self, params, data, all_y_trues, *, dtype="float64", device="cpu", mode=None,
+        learn_rate=LEARN_RATE, epochs=EPOCHS, record_steps=False,
+    ) -> TrainResult:  # fmt: skip
+        result = self.module.train(
+            params, data, all_y_trues, **self._case(dtype, device, mode),
+            learn_rate=learn_rate, epochs=epochs, record_steps=record_steps,
+        )  # fmt: skip
+        return train_result(result, device, f"{self.NAME}.train")

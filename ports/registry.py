@@ -1,0 +1,256 @@
+"""The one registry of ports, and the three ways into it.
+
+    entry points   the group `nn_crosscheck.ports` (name = module) of every installed package,
+                   the built-in ports included (pyproject.toml); read when `ports` is imported,
+                   recording only where each port lives: nothing is imported until asked for
+    --port SPEC    on the command line, and NN_CROSSCHECK_PORTS (comma-separated SPECs) for the
+                   command line and pytest: SPEC is a path to a .py file or a dotted module name,
+                   imported at once to read its NAME and checked (ports.adapter.validate)
+
+Run from a plain checkout, with no installed metadata, the built-in ports register from
+BUILTINS. One name, one port: the same module reached twice is one port; two modules under
+one name are a PortError naming both sources. A port that fails to import stays registered as
+unavailable, with its error, and the others still run.
+"""
+
+import hashlib
+import importlib
+import importlib.metadata
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from .adapter import Port
+from .protocol import DEVICES, DTYPES, PortError
+
+GROUP = "nn_crosscheck.ports"
+ENVIRONMENT = "NN_CROSSCHECK_PORTS"
+DISTRIBUTION = "nn-crosscheck"
+# pyproject.toml's entry points for the built-in ports, for a plain checkout (numpy first: it is
+# the reference). A new built-in port is one line here and one in pyproject.toml.
+BUILTINS = {
+    "numpy": "ports.numpy",
+    "torch": "ports.torch",
+    "jax": "ports.jax",
+}
+
+
+class PortUnavailable(PortError):
+    """A port whose framework cannot be imported here."""
+
+
+_ADAPTED: dict[str, tuple[ModuleType, Port]] = {}
+
+
+def adapted(module: ModuleType) -> Port:
+    """The module through the whole protocol (ports.adapter.Port), made once per module."""
+    cached = _ADAPTED.get(module.__name__)
+    if cached is None or cached[0] is not module:
+        cached = _ADAPTED[module.__name__] = (module, Port(module))
+    return cached[1]
+
+
+@dataclass(frozen=True)
+class PortInfo:
+    name: str
+    module: str = ""  # the module implementing the protocol; default ports.<name>
+    source: str = "built-in"  # where it was registered from, for messages and the pytest header
+    spec: str = ""  # the --port SPEC that registers it again (a rerun command needs it)
+    error: str = ""  # why it could not be imported when it was registered
+
+    @property
+    def module_name(self) -> str:
+        return self.module or f"ports.{self.name}"
+
+    def load(self) -> Port:
+        if self.error:
+            raise PortUnavailable(f"{self.name}: cannot be imported ({self.error})")
+        try:
+            module = importlib.import_module(self.module_name)
+        except Exception as error:  # a broken install can raise more than ImportError (OSError...)
+            raise PortUnavailable(
+                f"{self.name}: cannot be imported ({type(error).__name__}: {error})"
+            ) from error
+        if getattr(module, "NAME", self.name) != self.name:
+            raise PortUnavailable(
+                f"{self.name}: {self.source} names module {self.module_name}, whose NAME is {module.NAME!r}"
+            )
+        try:
+            return adapted(module)
+        except PortError as error:
+            raise PortUnavailable(f"{self.name}: {error}") from None
+
+    def declared(self, attribute: str, default=None):
+        """What the port declares under `attribute` (its module, or the protocol's default), or
+        `default` when it declares nothing or cannot be imported here."""
+        try:
+            return getattr(self.load(), attribute, default)
+        except PortUnavailable:
+            return default
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """Execution modes, the first the default (MODES; default: one, "eager")."""
+        return tuple(self.declared("MODES", ("eager",)))
+
+    @property
+    def compiled_mode(self) -> str | None:
+        """The mode that compiles the computation (COMPILED_MODE), if the port has one."""
+        return self.declared("COMPILED_MODE")
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        """Devices the framework can use when they are present (DEVICES; default: all)."""
+        return tuple(self.declared("DEVICES", DEVICES))
+
+    @property
+    def dtypes(self) -> tuple[str, ...]:
+        """The dtypes the port computes in (DTYPES; default: both)."""
+        return tuple(self.declared("DTYPES", DTYPES))
+
+    @property
+    def label(self) -> str:
+        """How the port's derivatives are named beside the others (LABEL; default: its name)."""
+        return self.declared("LABEL", self.name)
+
+
+PORTS: dict[str, PortInfo] = {}
+CLASHES: list[str] = []  # clashes among installed entry points, raised by check_clashes()
+
+
+def _clash(new: PortInfo, old: PortInfo) -> str:
+    return (
+        f"port name {new.name!r} from {new.source} (module {new.module_name}) clashes with "
+        f"{old.name!r} from {old.source} (module {old.module_name})"
+    )
+
+
+def _add(port: PortInfo) -> PortInfo:
+    """Register `port`; the same module again is the same port (kept as first registered)."""
+    old = PORTS.get(port.name)
+    if old is not None:
+        if old.module_name == port.module_name:
+            return old
+        raise PortError(_clash(port, old))
+    PORTS[port.name] = port
+    return port
+
+
+def register(port: PortInfo | ModuleType | str, *, source: str = "registered at run time") -> PortInfo:
+    """Add a port: a PortInfo, an imported port module, or a SPEC (a .py file or a module name).
+    A module registers under its NAME after validation (PortError if it is not a port)."""
+    if isinstance(port, str):
+        return load_spec(port, source=source)
+    if isinstance(port, ModuleType):
+        adapted(port)  # validates
+        sys.modules.setdefault(port.__name__, port)
+        port = PortInfo(port.NAME, module=port.__name__, source=source)
+    return _add(port)
+
+
+def unregister(name: str) -> None:
+    """Remove a port from the registry (a test's fixture undoing its registration)."""
+    PORTS.pop(name, None)
+
+
+def _is_file(spec: str) -> bool:
+    return spec.endswith(".py") or os.sep in spec or (os.altsep or os.sep) in spec
+
+
+def _import_file(path: Path) -> ModuleType:
+    """Import a port from its file, once per file, under a module name of its own."""
+    if not path.is_file():
+        raise PortError(f"--port {path}: no such file")
+    resolved = path.resolve()
+    digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:8]
+    name = f"nn_crosscheck_port_{resolved.stem}_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, resolved)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def load_spec(spec: str, *, source: str = "--port") -> PortInfo:
+    """Import the port SPEC names (a path to a .py file or a dotted module name), validate it and
+    register it under its NAME. A port whose import raises is registered as unavailable, under
+    the file's or module's own name, with the error; a SPEC that names nothing is a PortError."""
+    spec = spec.strip()
+    is_file = _is_file(spec)
+    where = f"{source} {spec}"
+    try:
+        module = _import_file(Path(spec)) if is_file else importlib.import_module(spec)
+    except PortError:
+        raise
+    except ModuleNotFoundError as error:
+        if (
+            not is_file
+            and error.name is not None
+            and (spec == error.name or spec.startswith(f"{error.name}."))
+        ):
+            raise PortError(f"{where}: no module named {error.name!r}") from None
+        return _unavailable(spec, is_file, where, error)
+    except Exception as error:
+        return _unavailable(spec, is_file, where, error)
+    try:
+        adapted(module)
+    except PortError as error:
+        raise PortError(f"{where}: {error}") from None
+    return _add(PortInfo(module.NAME, module=module.__name__, source=where, spec=spec))
+
+
+def _unavailable(spec: str, is_file: bool, where: str, error: Exception) -> PortInfo:
+    name = Path(spec).stem if is_file else spec.rpartition(".")[2]
+    error_text = f"{type(error).__name__}: {error}; from {where}"
+    return _add(PortInfo(name, module=f"<{spec}>", source=where, spec=spec, error=error_text))
+
+
+def from_environment(environ=os.environ) -> list[PortInfo]:
+    """Register the ports NN_CROSSCHECK_PORTS names (comma-separated SPECs)."""
+    specs = [s for s in environ.get(ENVIRONMENT, "").split(",") if s.strip()]
+    return [load_spec(s, source=ENVIRONMENT) for s in specs]
+
+
+def discover() -> None:
+    """Register the entry points of group nn_crosscheck.ports of every installed package (the
+    built-in ports from BUILTINS when this project's own metadata is not installed): the
+    built-in ones in BUILTINS' order, then the others as found. Nothing is imported. A clash
+    is recorded in CLASHES, not raised, so that importing `ports` never fails; the command line
+    and pytest raise it (check_clashes)."""
+    found = [
+        PortInfo(ep.name, ep.module, source=f"entry point {ep.name} = {ep.value} of {_dist(ep)}")
+        for ep in importlib.metadata.entry_points(group=GROUP)
+    ]
+    if not any(_dist(ep) == DISTRIBUTION for ep in importlib.metadata.entry_points(group=GROUP)):
+        found = [PortInfo(n, m, source="built-in") for n, m in BUILTINS.items()] + found
+    order = list(BUILTINS)
+    for port in sorted(found, key=lambda p: order.index(p.name) if p.name in order else len(order)):
+        try:
+            _add(port)
+        except PortError as error:
+            CLASHES.append(str(error))
+
+
+def _dist(entry_point) -> str:
+    dist = getattr(entry_point, "dist", None)
+    return dist.name.replace("_", "-").lower() if dist is not None else "an unknown package"
+
+
+def check_clashes() -> None:
+    """Raise the first clash among the installed entry points, if any."""
+    if CLASHES:
+        raise PortError(CLASHES[0])
+
+
+def sources() -> dict[str, str]:
+    """{port name: where it was registered from}, for the pytest header and reports."""
+    return {name: info.source for name, info in PORTS.items()}

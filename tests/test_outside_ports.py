@@ -1,0 +1,201 @@
+"""A port from outside this repository, checked as its author would check it: a file named by
+--port or NN_CROSSCHECK_PORTS, an installed package's entry point, the pytest plugin; its buggy
+twin fails with the gradient and parameter named; bad ports are one clear line."""
+
+import importlib.metadata
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import ports
+from crosscheck.cli import main
+from crosscheck.engine import checks
+
+ROOT = Path(__file__).parent.parent
+HOMEWORK = ROOT / "examples" / "homework" / "homework.py"
+OUTSIDE = Path(__file__).parent / "outside"
+# The buggy twin: dL/dw2 takes x1 where the chain rule has x2 (one partial of the hidden chain).
+CORRECT_LINE = '        "w2": d_hidden1 * x[1] * d_h1,\n'
+BUGGY_LINE = '        "w2": d_hidden1 * x[0] * d_h1,\n'
+
+
+@pytest.fixture(autouse=True)
+def registry():
+    """Each test registers its ports afresh: the registry and the per-case caches are restored
+    (the good and the buggy homework share a name, so they would share cached results)."""
+    saved = dict(ports.PORTS)
+    yield
+    ports.PORTS.clear()
+    ports.PORTS.update(saved)
+    checks._timed_train.cache_clear()
+    checks._finite_differences.cache_clear()
+
+
+@pytest.fixture
+def buggy(tmp_path) -> Path:
+    text = HOMEWORK.read_text()
+    assert text.count(CORRECT_LINE) == 1, "the line the twin changes is gone from homework.py"
+    path = tmp_path / "homework_buggy.py"
+    path.write_text(text.replace(CORRECT_LINE, BUGGY_LINE))
+    return path
+
+
+def _run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_homework_imports_nothing_of_this_project():
+    source = HOMEWORK.read_text()
+    assert not any(
+        f"import {m}" in source or f"from {m}" in source for m in ("ports", "crosscheck", "reference")
+    )
+
+
+def test_compare_passes_the_homework_port_in_both_dtypes(capsys, tmp_path):
+    path = tmp_path / "report.json"
+    code, out, err = _run(capsys, "compare", "--port", str(HOMEWORK), "--frameworks", "homework",
+                          "--quiet", "--json", str(path))  # fmt: skip
+    assert code == 0, out + err
+    assert "homework-cpu-float32" in out and "homework-cpu-float64" in out
+    ids = [i["id"] for i in json.loads(path.read_text())["implementations"]]
+    assert ids == ["homework-cpu-float32", "homework-cpu-float64"]
+
+
+def test_the_buggy_twin_fails_naming_the_gradient_and_the_parameter(capsys, buggy):
+    code, out, err = _run(capsys, "compare", "--port", str(buggy), "--frameworks", "homework",
+                          "--dtypes", "float64", "--quiet")  # fmt: skip
+    assert code == 1, out + err
+    gradients = next(line for line in out.splitlines() if " gradients " in line)
+    assert gradients.rstrip().endswith("FAIL")
+    assert "parameter w2" in out  # the locator: the first diverging step's parameter
+    assert "FAIL: 1 of 1 implementations disagree: homework-cpu-float64" in out
+
+
+def test_junit_report_is_valid_xml_with_one_testcase_per_quantity(capsys, tmp_path, buggy):
+    path = tmp_path / "junit.xml"
+    code, out, err = _run(capsys, "compare", "--port", str(buggy), "--frameworks", "homework",
+                          "--quiet", "--junit", str(path))  # fmt: skip
+    assert code == 1, out + err
+    suite = ET.parse(path).getroot().find("testsuite")
+    testcases = suite.findall("testcase")
+    assert len(testcases) == 2 * 8 == int(suite.get("tests"))
+    failed = {
+        (t.get("classname"), t.get("name")): t.find("failure")
+        for t in testcases
+        if t.find("failure") is not None
+    }
+    assert ("homework-cpu-float64", "gradients") in failed
+    assert int(suite.get("failures")) == len(failed)
+    assert "gradients [Alice/w2] homework-cpu-float64: got" in failed[
+        "homework-cpu-float64", "gradients"
+    ].get("message")
+
+
+def test_selftest_catches_every_protocol_mutant_on_the_homework_port(capsys, tmp_path):
+    path = tmp_path / "selftest.json"
+    code, out, err = _run(capsys, "selftest", "--port", str(HOMEWORK), "--frameworks", "homework",
+                          "--quiet", "--json", str(path))  # fmt: skip
+    assert code == 0, out + err
+    mutants = json.loads(path.read_text())["mutants"]
+    assert len(mutants) == 17  # 8 protocol mutants in float32, 9 in float64 (the float32 detour)
+    assert all(m["caught"] and not m["narrow"] for m in mutants), mutants
+
+
+@pytest.mark.parametrize(
+    ("fixture", "message"),
+    [
+        ("missing_train.py", "missing_train.py): missing train (a port defines NAME, forward"),
+        (
+            "wrong_signature.py",
+            "forward(params, X) cannot be called as forward(params, X, *, dtype, device, mode)",
+        ),
+        ("clashing.py", "port name 'numpy' from --port"),
+    ],
+    ids=["missing-train", "wrong-signature", "name-clash"],
+)
+def test_a_bad_port_is_one_line_and_exit_2(capsys, fixture, message):
+    code, out, err = _run(capsys, "compare", "--port", str(OUTSIDE / fixture), "--quiet")
+    assert code == 2, out + err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert err.startswith("crosscheck: error: ") and message in err
+    if fixture == "clashing.py":
+        assert "clashes with 'numpy' from " in err and "(module ports.numpy)" in err
+
+
+def test_a_port_that_raises_on_import_is_unavailable_and_the_others_run(capsys):
+    path = OUTSIDE / "raises_on_import.py"
+    code, out, err = _run(capsys, "compare", "--port", str(path), "--frameworks", "numpy", "--quiet")
+    assert code == 0, out + err
+    code, out, err = _run(capsys, "compare", "--port", str(path), "--dtypes", "float64", "--quiet")
+    assert code == 0, out + err
+    assert "skipped: raises_on_import: cannot be imported (RuntimeError: simulated: libhomework.so" in out
+    code, out, err = _run(capsys, "compare", "--port", str(path), "--frameworks", "raises_on_import")
+    assert code == 2 and "was requested but is unavailable: raises_on_import: cannot be imported" in err
+
+
+def test_a_missing_port_file_is_a_usage_error(capsys, tmp_path):
+    code, _, err = _run(capsys, "compare", "--port", str(tmp_path / "absent.py"))
+    assert code == 2 and "absent.py: no such file" in err
+
+
+def test_the_sweep_skips_a_port_without_train_many_with_the_reason(capsys):
+    code, _, err = _run(capsys, "sweep", "--port", str(HOMEWORK), "--frameworks", "homework", "--seeds", "4")
+    assert code == 2 and "homework-cpu-float64: the port defines no train_many" in err
+
+
+def _installed(name: str) -> bool:
+    return any(ep.name == name for ep in importlib.metadata.entry_points(group=ports.GROUP))
+
+
+@pytest.mark.skipif(not _installed("loopnet"), reason="the example package examples/loopnet is not installed "
+                    "(pip install -e examples/loopnet; .ci/run does)")  # fmt: skip
+def test_an_installed_package_is_discovered_with_no_flag(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "crosscheck", "compare", "--frameworks", "loopnet", "--quiet"],
+        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, ports.ENVIRONMENT: ""},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "loopnet-cpu-float64" in proc.stdout and "loopnet-cpu-float32" not in proc.stdout
+
+
+def _pytest(cwd: Path, *argv: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *argv],
+        cwd=cwd, capture_output=True, text=True, env={**os.environ, **env}, timeout=600,
+    )  # fmt: skip
+
+
+def test_environment_variable_adds_the_port_to_this_suite(buggy):
+    """NN_CROSSCHECK_PORTS=FILE python -m pytest -k homework: the good port passes, its twin fails."""
+    argv = ("tests/test_gradients.py", "-k", "homework and each_person", "-q")
+    good = _pytest(ROOT, *argv, env={ports.ENVIRONMENT: str(HOMEWORK)})
+    assert good.returncode == 0 and "passed" in good.stdout, good.stdout + good.stderr
+    bad = _pytest(ROOT, *argv, env={ports.ENVIRONMENT: str(buggy)})
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "gradients [Alice/w2] homework-cpu-float64: got" in bad.stdout
+
+
+def test_the_pytest_plugin_from_outside_the_repository(tmp_path, buggy):
+    """From a directory of the user's own, with a copy of the port: the families run and pass;
+    on the twin they fail with the same message."""
+    shutil.copy(HOMEWORK, tmp_path / "homework.py")
+    env = {"PYTHONPATH": str(ROOT), ports.ENVIRONMENT: ""}
+    installed = any(
+        ep.value == "crosscheck.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11")
+    )
+    plugin = () if installed else ("-p", "crosscheck.pytest_plugin")  # loaded by its entry point
+    good = _pytest(tmp_path, *plugin, "--crosscheck-port", "homework.py", "-v", env=env)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "test_gradients_each_person[homework-cpu-float64-Alice] PASSED" in good.stdout
+    assert "homework: --port homework.py" in good.stdout  # the header says where it came from
+    bad = _pytest(tmp_path, *plugin, "--crosscheck-port", str(buggy), "-q", env=env)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "gradients [Alice/w2] homework-cpu-float64: got" in bad.stdout
