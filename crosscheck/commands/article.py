@@ -142,7 +142,7 @@ def _partials(cases: dict, names: list[str], results: dict, autograd: list[str])
     params, xs, y_true = ex["params"], np.array(ex["x"]), ex["y_true"]
     methods = ["the hand derivation", *(f"autograd in {n}" for n in autograd), "central differences"]
     _heading(5, "All nine partials", f"Same case: {', '.join(methods)}.")
-    oracle, _ = finite_differences(next(iter(cases.values())), params, xs, y_true)
+    oracle, *_ = finite_differences(next(iter(cases.values())), params, xs, y_true)
     _table(
         ["partial", *(ports.info(n).label for n in names), "finite diff."],
         [[f"dL/d{q}", *(results[n][1][q] for n in names), oracle[i]] for i, q in enumerate(PARAM_NAMES)],
