@@ -46,7 +46,13 @@ class Case:
             return str(error)
         if self.device not in port.devices():
             return f"{self.framework}: no {self.device} device here (found: {', '.join(port.devices())})"
-        return None
+        # A port may support fewer dtypes than DTYPES (the scalar port: Python floats are
+        # float64) by declaring its own DTYPES, and declare modes it cannot run here, with the
+        # reason, in UNAVAILABLE_MODES (torch's compile mode without a C++ compiler).
+        dtypes = getattr(port, "DTYPES", DTYPES)
+        if self.dtype not in dtypes:
+            return f"{self.framework}: no {self.dtype} (this port has {', '.join(dtypes)} only)"
+        return getattr(port, "UNAVAILABLE_MODES", {}).get(self.mode)
 
     @property
     def kwargs(self) -> dict:

@@ -24,8 +24,10 @@ class PortInfo:
 
 PORTS = {
     "numpy": PortInfo("numpy", ("eager",), ("cpu",)),
-    "torch": PortInfo("torch", ("eager",), DEVICES),
+    "torch": PortInfo("torch", ("eager", "compile"), DEVICES),
     "jax": PortInfo("jax", ("jit", "nojit"), DEVICES),
+    "tensorflow": PortInfo("tensorflow", ("eager", "function", "xla"), DEVICES),
+    "scalar": PortInfo("scalar", ("eager",), ("cpu",)),
 }
 
 

@@ -24,12 +24,24 @@ LAYOUT = {
         "w5": p["output"]["w"][0, 0], "w6": p["output"]["w"][0, 1],
         "b1": p["hidden"]["b"][0], "b2": p["hidden"]["b"][1], "b3": p["output"]["b"][0],
     },
+    # Keras' Dense layout, (inputs, outputs): transposed against nn.Linear's weight rows.
+    "tensorflow": lambda net: {
+        "w1": net.hidden.kernel[0, 0], "w2": net.hidden.kernel[1, 0],
+        "w3": net.hidden.kernel[0, 1], "w4": net.hidden.kernel[1, 1],
+        "w5": net.output.kernel[0, 0], "w6": net.output.kernel[1, 0],
+        "b1": net.hidden.bias[0], "b2": net.hidden.bias[1], "b3": net.output.bias[0],
+    },
+    "scalar": lambda net: {p: getattr(net, p).data for p in PARAM_NAMES},
 }  # fmt: skip
 
 
 def _devices(framework, native):
     if framework == "torch":
         return {p.device.type for p in native.parameters()}
+    if framework == "tensorflow":
+        from ports.tensorflow import device_name
+
+        return {device_name(v.device).split(":")[0] for v in native.variables}
     if framework == "jax":
         import jax
 
@@ -56,7 +68,9 @@ def test_native_layout(case, name):
     assert float(value) == ASYMMETRIC[name], (
         f"{case.id}: {name} should hold {ASYMMETRIC[name]}, holds {value}"
     )
-    dtype = str(value.dtype).removeprefix("torch.")
+    # A Python float (the scalar port) is float64; the others carry a dtype.
+    dtype = "float64" if type(value) is float else str(value.dtype).removeprefix("torch.").removeprefix("<dtype: '")
+    dtype = dtype.removesuffix("'>")
     assert dtype == case.dtype, f"{case.id}: {name} is {dtype}, asked {case.dtype}"
 
 
