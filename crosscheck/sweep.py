@@ -120,6 +120,8 @@ def select(args) -> tuple[list[Case], dict]:
     for name in frameworks:
         case = Case(name, args.device, args.dtype, PORTS[name].modes[0])
         reason = case.unavailable()
+        if not reason and not hasattr(case.port, "train_many"):  # the scalar port: one network at a time
+            reason = f"{name} has no train_many (it trains one network at a time)"
         if reason and args.frameworks:  # asked for by name: it must run
             raise UsageError(f"{name} cannot run on {args.device}: {reason}")
         if not reason:

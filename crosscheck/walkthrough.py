@@ -134,7 +134,10 @@ def run_article(args) -> int:
     methods = ["the hand derivation", *(f"autograd in {n}" for n in autograd), "central differences"]
     _heading(5, "All nine partials", f"Same case: {', '.join(methods)}.")
     oracle, _ = finite_differences(next(iter(cases.values())), params, xs, y_true)
-    labels = {"numpy": "hand (numpy)", "torch": "torch.autograd", "jax": "jax.grad"}
+    labels = {
+        "numpy": "hand (numpy)", "torch": "torch.autograd", "jax": "jax.grad",
+        "tensorflow": "tf.GradientTape", "scalar": "Value.backward",
+    }  # fmt: skip
     _table(
         ["partial", *(labels[n] for n in names), "finite diff."],
         [[f"dL/d{q}", *(results[n][1][q] for n in names), oracle[i]] for i, q in enumerate(PARAM_NAMES)],
