@@ -54,7 +54,7 @@ class Value:
     """A number in the computation graph: data, grad (dL/dself after backward()), and for each
     parent the local derivative d(self)/d(parent)."""
 
-    __slots__ = ("data", "grad", "_parents", "_local")
+    __slots__ = ("_local", "_parents", "data", "grad")
 
     def __init__(self, data: float, parents: tuple = (), local: tuple = ()):
         self.data = data

@@ -28,7 +28,6 @@ from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY, PARAM_NAMES
 
 from .protocol import (
     BatchResult,
-    PortError,
     TrainResult,
     as_params,
     canary_error,
@@ -117,8 +116,14 @@ class Net(tf.Module):
 
     def article_vector(self):
         """The nine parameters in PARAM_NAMES order, as one (9,) tensor."""
-        kernel, bias, out_kernel, out_bias = self.layers()
-        return tf.concat([tf.reshape(tf.transpose(kernel), [-1]), tf.reshape(out_kernel, [-1]), bias, out_bias], 0)
+        return article_vector(*self.layers())
+
+
+def article_vector(kernel, bias, out_kernel, out_bias):
+    """Layer tensors (the parameters, or their gradients) -> (9,) in PARAM_NAMES order."""
+    return tf.concat(
+        [tf.reshape(tf.transpose(kernel), [-1]), tf.reshape(out_kernel, [-1]), bias, out_bias], 0
+    )
 
 
 class BatchedNet(tf.Module):
@@ -290,8 +295,10 @@ class _Compiled:
         self.device = _tf_device(device)
         with tf.device(self.device):
             self.net = Net(dict.fromkeys(PARAM_NAMES, 0.0), _DTYPES[dtype])
-        compile = (lambda f: f) if mode == "eager" else functools.partial(
-            tf.function, jit_compile=mode == "xla", reduce_retracing=True
+        compile = (
+            (lambda f: f)
+            if mode == "eager"
+            else functools.partial(tf.function, jit_compile=mode == "xla", reduce_retracing=True)
         )
         self.forward = compile(self.net.__call__)
         self.loss_and_grads = compile(self._loss_and_grads)
@@ -301,9 +308,7 @@ class _Compiled:
     def _loss_and_grads(self, x, y_true):
         with tf.GradientTape() as tape:
             loss = mean_squared_error(y_true[None], self.net(x[None]))
-        kernel, bias, out_kernel, out_bias = tape.gradient(loss, self.net.layers())
-        grads = tf.concat([tf.reshape(tf.transpose(kernel), [-1]), tf.reshape(out_kernel, [-1]), bias, out_bias], 0)
-        return loss, grads
+        return loss, article_vector(*tape.gradient(loss, self.net.layers()))
 
 
 @functools.cache

@@ -15,6 +15,7 @@ import functools
 import os
 import shutil
 import sys
+import warnings
 
 import numpy as np
 import torch
@@ -42,7 +43,10 @@ def _compile_unavailable() -> str | None:
     """Why mode "compile" cannot run here: inductor writes C++ for the CPU and needs a compiler."""
     if os.environ.get("CXX") or any(shutil.which(c) for c in ("c++", "g++", "clang++")):
         return None
-    return "torch: mode 'compile' needs a C++ compiler for inductor (c++, g++ or clang++ on PATH, or CXX); none found"
+    return (
+        "torch: mode 'compile' needs a C++ compiler for inductor's CPU kernels "
+        "(c++, g++ or clang++ on PATH, or CXX set); none found"
+    )
 
 
 # Modes declared but not runnable here, with the reason (the harness skips those cases with it).
@@ -257,6 +261,12 @@ def _compiled(name: str):
     """torch.compile of one function, built on first use (importing the compiler costs seconds).
     fullgraph: a graph break would silently run part of it eagerly. Shapes are static except
     forward's batch size, which torch.compile makes dynamic after it first changes."""
+    with warnings.catch_warnings():
+        # Inductor, imported on the first compilation, imports torch.utils.mkldnn, whose classes
+        # use the deprecated torch.jit.script_method: a DeprecationWarning of torch's own that is
+        # an error under `-W error` (and pytest's filterwarnings = error). Imported here, once.
+        warnings.filterwarnings("ignore", r"`torch\.jit\.script_method` is deprecated", DeprecationWarning)
+        import torch._inductor.compile_fx
     function = {
         "forward": _net,
         "loss_and_grads": torch.func.grad_and_value(_sample_loss),
@@ -266,7 +276,9 @@ def _compiled(name: str):
     return torch.compile(function, fullgraph=True, dynamic=False if name != "forward" else None)
 
 
-def _train_compiled(params, data, all_y_trues, dtype, device, learn_rate, epochs, record_steps) -> TrainResult:
+def _train_compiled(
+    params, data, all_y_trues, dtype, device, learn_rate, epochs, record_steps
+) -> TrainResult:
     net = to_native(params, dtype=dtype, device=device)
     weights = _weights(net)
     X, Y = _tensor(data, net), _tensor(all_y_trues, net)

@@ -68,9 +68,10 @@ def test_native_layout(case, name):
     assert float(value) == ASYMMETRIC[name], (
         f"{case.id}: {name} should hold {ASYMMETRIC[name]}, holds {value}"
     )
-    # A Python float (the scalar port) is float64; the others carry a dtype.
-    dtype = "float64" if type(value) is float else str(value.dtype).removeprefix("torch.").removeprefix("<dtype: '")
-    dtype = dtype.removesuffix("'>")
+    if type(value) is float:  # the scalar port: a Python float is a float64
+        dtype = "float64"
+    else:  # NumPy's and TensorFlow's dtypes have a name; torch's print as "torch.float64"
+        dtype = getattr(value.dtype, "name", str(value.dtype).removeprefix("torch."))
     assert dtype == case.dtype, f"{case.id}: {name} is {dtype}, asked {case.dtype}"
 
 
