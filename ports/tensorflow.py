@@ -98,9 +98,9 @@ class Net(tf.Module):
 
     def __init__(self, params: Params, dtype):
         super().__init__()
-        p = params
-        self.hidden = Dense([[p["w1"], p["w3"]], [p["w2"], p["w4"]]], [p["b1"], p["b2"]], dtype)
-        self.output = Dense([[p["w5"]], [p["w6"]]], [p["b3"]], dtype)
+        kernel, bias, out_kernel, out_bias = _layout(params)
+        self.hidden = Dense(kernel, bias, dtype)
+        self.output = Dense(out_kernel, out_bias, dtype)
 
     def __call__(self, x):
         """x: (n, 2) -> (n,)"""
@@ -111,12 +111,17 @@ class Net(tf.Module):
         return [self.hidden.kernel, self.hidden.bias, self.output.kernel, self.output.bias]
 
     def assign(self, params: Params) -> None:
-        for variable, value in zip(self.layers(), Net(params, self.hidden.kernel.dtype).layers()):
-            variable.assign(value)
+        for variable, value in zip(self.layers(), _layout(params)):
+            variable.assign(_cast(value, variable.dtype))
 
     def article_vector(self):
         """The nine parameters in PARAM_NAMES order, as one (9,) tensor."""
         return article_vector(*self.layers())
+
+
+def _layout(p: Params) -> tuple:
+    """The article's nine numbers as (hidden kernel, hidden bias, output kernel, output bias)."""
+    return [[p["w1"], p["w3"]], [p["w2"], p["w4"]]], [p["b1"], p["b2"]], [[p["w5"]], [p["w6"]]], [p["b3"]]
 
 
 def article_vector(kernel, bias, out_kernel, out_bias):

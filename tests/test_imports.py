@@ -46,4 +46,5 @@ def test_unknown_framework_names_the_valid_ones():
 
 def test_case_ids_are_readable():
     assert Case("jax", "cpu", "float32", "jit").id == "jax-cpu-float32-jit"
-    assert Case("torch", "cuda", "float64", "eager").id == "torch-cuda-float64"
+    assert Case("torch", "cuda", "float64", "eager").id == "torch-cuda-float64-eager"
+    assert Case("scalar", "cpu", "float64", "eager").id == "scalar-cpu-float64"
