@@ -102,13 +102,13 @@ def test_missing_weights_file(capsys, tmp_path):
     ("argv", "message"),
     [
         (
-            ["compare", "--frameworks", "tensorflow"],
-            "unknown framework 'tensorflow'; valid: numpy, torch, jax",
+            ["compare", "--frameworks", "mxnet"],
+            "unknown framework 'mxnet'; valid: numpy, torch, jax, tensorflow, scalar",
         ),
         (["compare", "--frameworks", "numpy,mxnet"], "unknown framework 'mxnet'; valid: numpy, torch, jax"),
         (["compare", "--devices", "tpu"], "unknown device 'tpu'; valid: cpu, cuda"),
         (["compare", "--dtypes", "bfloat16"], "unknown dtype 'bfloat16'; valid: float32, float64"),
-        (["compare", "--modes", "pmap"], "unknown mode 'pmap'; valid: eager, jit, nojit"),
+        (["compare", "--modes", "pmap"], "unknown mode 'pmap'; valid: eager, compile, jit, nojit, function"),
         (["compare", "--seed", "x"], "argument --seed: must be an integer; got 'x'"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],
