@@ -29,6 +29,10 @@ And may declare, for the harness to read (defaults in ports.PortInfo):
     native_devices(native) -> set    the devices to_native's arrays live on (mapping test)
     BENCH                            the variants `crosscheck bench` times: (mode label,
                                      description, function name, keyword arguments, compiles)
+    DTYPES                           the dtypes it computes in (default: both)
+    UNAVAILABLE_MODES                {mode: why it cannot run here}, for a mode that needs
+                                     something this machine lacks (a C compiler): its cases
+                                     are skipped with that reason
 
 Parameters cross under the article's names (w1..w6, b1..b3); results come back as NumPy
 float64 copies of the port's native values, so every comparison is made once, by the harness.

@@ -35,6 +35,8 @@ BUILTINS = {
     "numpy": "ports.numpy",
     "torch": "ports.torch",
     "jax": "ports.jax",
+    "tensorflow": "ports.tensorflow",
+    "scalar": "ports.scalar",
 }
 
 

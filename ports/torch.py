@@ -3,10 +3,19 @@
 Same public functions as ports/numpy.py and ports/jax.py (see ports/protocol.py).
 Layout: hidden = nn.Linear(2, 2) holds weight [[w1, w2], [w3, w4]] and bias [b1, b2];
 output = nn.Linear(2, 1) holds weight [[w5, w6]] and bias [b3].
+
+Modes: "eager" runs the module, autograd and torch.optim.SGD op by op. "compile" runs the same
+Net through torch.func (functional_call over its parameters, torch.func.grad for the partials)
+inside torch.compile: the forward, the loss and its gradients, and one whole SGD step are each
+compiled once per dtype and device (inductor, C++ on the CPU) and reused for every call and
+all 4000 steps; the loop over steps stays in Python, calling the compiled step.
 """
 
 import functools
+import os
+import shutil
 import sys
+import warnings
 
 import numpy as np
 import torch
@@ -17,6 +26,7 @@ from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY, PARAM_NAMES
 
 from .protocol import (
     BatchResult,
+    PortError,
     TrainResult,
     as_params,
     canary_error,
@@ -25,7 +35,8 @@ from .protocol import (
 )
 
 NAME = "torch"
-MODES = ("eager",)
+MODES = ("eager", "compile")
+COMPILED_MODE = "compile"
 LABEL = "torch.autograd"
 LAYOUT = {
     "w1": ("hidden", "weight", 0, 0), "w2": ("hidden", "weight", 0, 1),
@@ -36,8 +47,23 @@ LAYOUT = {
 BENCH = (
     ("eager", "nn.Module, autograd, optim.SGD", "train", {"mode": "eager"}, False),
     ("torch.func", "functional_call and torch.func.grad", "train_functional", {}, False),
+    ("compile", "torch.func inside torch.compile, one compiled SGD step", "train", {"mode": "compile"}, True),
 )
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def _compile_unavailable() -> str | None:
+    """Why mode "compile" cannot run here: inductor writes C++ for the CPU and needs a compiler."""
+    if os.environ.get("CXX") or any(shutil.which(c) for c in ("c++", "g++", "clang++")):
+        return None
+    return (
+        "torch: mode 'compile' needs a C++ compiler for inductor's CPU kernels "
+        "(c++, g++ or clang++ on PATH, or CXX set); none found"
+    )
+
+
+# Modes declared but not runnable here, with the reason (the harness skips those cases with it).
+UNAVAILABLE_MODES = {"compile": reason} if (reason := _compile_unavailable()) else {}
 
 
 class Net(nn.Module):
@@ -110,6 +136,8 @@ def matmul_canary(device: str = "cpu") -> float:
 
 def _check(dtype: str, device: str, mode: str) -> None:
     check_case(sys.modules[__name__], dtype, device, mode)
+    if mode in UNAVAILABLE_MODES:
+        raise PortError(UNAVAILABLE_MODES[mode])
 
 
 def to_native(params: Params, *, dtype: str = "float64", device: str = "cpu") -> Net:
@@ -156,6 +184,8 @@ def forward(params: Params, X, *, dtype="float64", device="cpu", mode="eager") -
     """X: (n, 2) inputs -> (n,) outputs o1."""
     _check(dtype, device, mode)
     net = to_native(params, dtype=dtype, device=device)
+    if mode == "compile":
+        return _compiled("forward")(_weights(net), _tensor(X, net)).cpu().double().numpy()
     with torch.no_grad():
         return net(_tensor(X, net)).cpu().double().numpy()
 
@@ -166,6 +196,9 @@ def loss_and_grads(
     """x: (2,) one sample -> L = (y_true - y_pred)^2 and its nine partials, by autograd."""
     _check(dtype, device, mode)
     net = to_native(params, dtype=dtype, device=device)
+    if mode == "compile":
+        grads, loss = _compiled("loss_and_grads")(_weights(net), _tensor(x, net), _tensor(y_true, net))
+        return loss.item(), as_params(_article_vector(grads.values()).cpu().double())
     loss = nn.MSELoss()(net(_tensor([x], net)), _tensor([y_true], net))
     loss.backward()
     grads = _article_vector([p.grad for p in net.parameters()])
@@ -185,6 +218,8 @@ def train(
     record_steps: bool = False,
 ) -> TrainResult:
     _check(dtype, device, mode)
+    if mode == "compile":
+        return _train_compiled(params, data, all_y_trues, dtype, device, learn_rate, epochs, record_steps)
     net = to_native(params, dtype=dtype, device=device)
     X, Y = _tensor(data, net), _tensor(all_y_trues, net)
     optimizer = torch.optim.SGD(net.parameters(), lr=learn_rate)
@@ -208,6 +243,79 @@ def train(
     )
 
 
+# Mode "compile": the Net as pure functions of its parameters (torch.func), compiled whole.
+# One Net serves as the template for functional_call: only its structure is used, never its
+# own parameters, so the compiled code does not depend on which Net the caller built.
+_TEMPLATE = Net().to("meta")  # structure only: its parameters hold no data
+
+
+def _weights(net: Net) -> dict[str, torch.Tensor]:
+    return {k: v.detach() for k, v in net.named_parameters()}
+
+
+def _net(weights: dict, x: torch.Tensor) -> torch.Tensor:
+    """x: (n, 2) -> (n,), the Net's forward with `weights` as its parameters."""
+    return torch.func.functional_call(_TEMPLATE, weights, (x,))
+
+
+def _sample_loss(weights: dict, x: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
+    """L = (y_true - y_pred)^2 for one sample x: (2,)."""
+    return nn.functional.mse_loss(_net(weights, x[None]), y_true[None])
+
+
+def _mse(weights: dict, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+    return nn.functional.mse_loss(_net(weights, X), Y)
+
+
+def _sgd_step(weights: dict, x: torch.Tensor, y_true: torch.Tensor, learn_rate: float) -> dict:
+    """p <- p - learn_rate * dL/dp, every partial from the pre-update values."""
+    grads = torch.func.grad(_sample_loss)(weights, x, y_true)
+    return {k: w - learn_rate * grads[k] for k, w in weights.items()}
+
+
+@functools.cache
+def _compiled(name: str):
+    """torch.compile of one function, built on first use (importing the compiler costs seconds).
+    fullgraph: a graph break would silently run part of it eagerly. Shapes are static except
+    forward's batch size, which torch.compile makes dynamic after it first changes."""
+    with warnings.catch_warnings():
+        # Inductor, imported on the first compilation, imports torch.utils.mkldnn, whose classes
+        # use the deprecated torch.jit.script_method: a DeprecationWarning of torch's own that is
+        # an error under `-W error` (and pytest's filterwarnings = error). Imported here, once.
+        warnings.filterwarnings("ignore", r"`torch\.jit\.script_method` is deprecated", DeprecationWarning)
+        import torch._inductor.compile_fx
+    function = {
+        "forward": _net,
+        "loss_and_grads": torch.func.grad_and_value(_sample_loss),
+        "mse": _mse,
+        "sgd_step": _sgd_step,
+    }[name]
+    return torch.compile(function, fullgraph=True, dynamic=False if name != "forward" else None)
+
+
+def _train_compiled(
+    params, data, all_y_trues, dtype, device, learn_rate, epochs, record_steps
+) -> TrainResult:
+    net = to_native(params, dtype=dtype, device=device)
+    weights = _weights(net)
+    X, Y = _tensor(data, net), _tensor(all_y_trues, net)
+    step, mse = _compiled("sgd_step"), _compiled("mse")
+    losses, steps = [], []
+    for epoch in range(epochs):
+        for x, y_true in zip(X, Y):
+            weights = step(weights, x, y_true, learn_rate)
+            if record_steps:
+                steps.append(_article_vector(weights.values()))
+        if epoch % LOG_EVERY == 0:
+            losses.append(mse(weights, X, Y))
+    return TrainResult(
+        losses=torch.stack(losses).cpu().double().numpy(),
+        params=as_params(_article_vector(weights.values()).cpu().double()),
+        steps=torch.stack(steps).cpu().double().numpy() if record_steps else None,
+        device=str(weights["hidden.weight"].device),
+    )
+
+
 def train_many(
     params: dict,
     data,
@@ -223,6 +331,8 @@ def train_many(
     """params: {name: (N,) array}. One loss summed over the N networks: each network's gradient
     is its own (the networks share nothing), so one SGD step updates all N at once."""
     _check(dtype, device, mode)
+    if mode != "eager":
+        raise PortError(f"torch: train_many runs eagerly only (mode {mode!r} asked)")
     net = BatchedNet(params, _DTYPES[dtype], device)
     to = {"device": device, "dtype": _DTYPES[dtype]}
     X, Y = (torch.as_tensor(np.asarray(a, dtype=np.float64)).to(**to) for a in (data, all_y_trues))

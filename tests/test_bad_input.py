@@ -102,8 +102,8 @@ def test_missing_weights_file(capsys, tmp_path):
     ("argv", "message"),
     [
         (
-            ["compare", "--frameworks", "tensorflow"],
-            f"unknown framework 'tensorflow'; valid: {', '.join(ports.names())}",
+            ["compare", "--frameworks", "mxnet"],
+            f"unknown framework 'mxnet'; valid: {', '.join(ports.names())}",
         ),
         (
             ["compare", "--frameworks", "numpy,mxnet"],
@@ -111,7 +111,7 @@ def test_missing_weights_file(capsys, tmp_path):
         ),
         (["compare", "--devices", "tpu"], "unknown device 'tpu'; valid: cpu, cuda"),
         (["compare", "--dtypes", "bfloat16"], "unknown dtype 'bfloat16'; valid: float32, float64"),
-        (["compare", "--modes", "pmap"], "unknown mode 'pmap'; valid: eager, jit, nojit"),
+        (["compare", "--modes", "pmap"], "unknown mode 'pmap'; valid: eager, compile, jit, nojit, function"),
         (["compare", "--seed", "x"], "argument --seed: must be an integer; got 'x'"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],

@@ -81,12 +81,14 @@ def test_compare_passes_and_writes_the_json_report(capsys, tmp_path):
 def test_compare_table_has_a_row_per_implementation_and_quantity(capsys):
     if ports.availability()["torch"]:
         pytest.skip(ports.availability()["torch"])
-    code, out, _ = run(capsys, "compare", "--frameworks", "numpy,torch", "--dtypes", "float64", "--quiet")
+    code, out, _ = run(
+        capsys, "compare", "--frameworks", "numpy,torch", "--dtypes", "float64", "--modes", "eager", "--quiet"
+    )
     assert code == 0
     lines = out.splitlines()
     for header in ("versions: python", "matmul canary", "initial weights: shared"):
         assert any(header in line for line in lines), header
-    for impl in ("numpy-cpu-float64", "torch-cpu-float64"):
+    for impl in ("numpy-cpu-float64", "torch-cpu-float64-eager"):
         start = next(i for i, line in enumerate(lines) if line.startswith(impl))
         block = lines[start : start + len(QUANTITIES)]
         assert [line.split()[-1] for line in block] == ["PASS"] * len(QUANTITIES)
@@ -99,8 +101,8 @@ def test_compare_table_has_a_row_per_implementation_and_quantity(capsys):
     ("argv", "message"),
     [
         (
-            ["--frameworks", "tensorflow"],
-            f"unknown framework 'tensorflow'; valid: {', '.join(ports.names())}",
+            ["--frameworks", "mxnet"],
+            f"unknown framework 'mxnet'; valid: {', '.join(ports.names())}",
         ),
         (["--devices", "tpu"], "unknown device 'tpu'; valid: cpu, cuda"),
         (["--dtypes", "float16"], "unknown dtype 'float16'; valid: float32, float64"),
@@ -127,7 +129,7 @@ def test_absent_device_exits_2_with_a_clear_line(capsys):
 
 def test_console_entry_point_exit_code():
     proc = subprocess.run(
-        [sys.executable, "-m", "crosscheck", "compare", "--frameworks", "tensorflow"],
+        [sys.executable, "-m", "crosscheck", "compare", "--frameworks", "mxnet"],
         cwd=ROOT,
         capture_output=True,
         text=True,

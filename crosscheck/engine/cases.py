@@ -43,14 +43,15 @@ class Case:
         return self.port_override or ports.load(self.framework)
 
     def unavailable(self) -> str | None:
-        """Why this case cannot run here (framework not importable, device absent), or None."""
+        """Why this case cannot run here (framework not importable, device absent, a mode the
+        port declares unavailable here), or None."""
         try:
             port = self.port
         except PortError as error:
             return str(error)
         if self.device not in port.devices():
             return f"{self.framework}: no {self.device} device here (found: {', '.join(port.devices())})"
-        return None
+        return getattr(port, "UNAVAILABLE_MODES", {}).get(self.mode)
 
     @property
     def kwargs(self) -> dict:
