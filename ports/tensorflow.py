@@ -183,7 +183,7 @@ def sgd_step(net, x, y_true, learn_rate) -> None:
 def sgd_epoch(net, X, Y, learn_rate: float, epoch, steps, record_steps: bool):
     """One pass over the samples in table order; with record_steps, the parameters after each
     step are written to the TensorArray `steps` (returned: TensorArrays are values in a graph)."""
-    n = X.shape[0]
+    n = tf.shape(X)[0]  # not X.shape: a retrace for another number of samples leaves it None
     for i in tf.range(n):
         sgd_step(net, X[i], Y[i], learn_rate)
         if record_steps:
@@ -198,7 +198,7 @@ def sgd_train(net, X, Y, learn_rate: float, epochs: int, record_steps: bool):
     around a TensorArray). Returns (losses (ceil(epochs / 10),), steps (epochs * n, 9) or (0, 9))."""
     logs = -(-epochs // LOG_EVERY)
     losses = tf.TensorArray(X.dtype, size=logs)
-    steps = tf.TensorArray(X.dtype, size=epochs * X.shape[0] if record_steps else 0, element_shape=[9])
+    steps = tf.TensorArray(X.dtype, size=epochs * tf.shape(X)[0] if record_steps else 0, element_shape=[9])
     for block in tf.range(logs):
         first = block * LOG_EVERY
         steps = sgd_epoch(net, X, Y, learn_rate, first, steps, record_steps)
@@ -216,7 +216,7 @@ def sweep_train(params: list, X, Y, learn_rate: float, epochs: int):
     as sgd_train; each network's MSE after epochs 0, 10, ... -> (N, ceil(epochs / 10))."""
 
     def epoch_pass():
-        for i in tf.range(X.shape[0]):
+        for i in tf.range(tf.shape(X)[0]):
             with tf.GradientTape() as tape:
                 loss = tf.reduce_sum(tf.square(Y[i] - article_net(params, X[i])))
             for variable, grad in zip(params, tape.gradient(loss, params)):

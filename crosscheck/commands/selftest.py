@@ -17,15 +17,21 @@ def catalogued(framework: str) -> bool:
 
 def chosen(args) -> list:
     """The mutants made from the selected frameworks, dtypes and modes (all run on the CPU): the
-    catalogue's for a framework it has mutants of, the protocol-level ones for any other port
-    named in --frameworks (an outside port, say)."""
+    catalogue's for a framework it has mutants of, the protocol-level ones for every other port
+    (TensorFlow, the scalar engine, an outside port): each registered one that is available, or
+    each named in --frameworks, which must be."""
     if args.devices not in (None, ("cpu",)):
         raise UsageError("selftest runs its mutants on the cpu only")
-    outside = [f for f in args.frameworks or () if not catalogued(f)]
-    for framework in outside:
-        error = ports.availability()[framework]
-        if error:
-            raise UsageError(f"framework {framework!r} was requested but is unavailable: {error}")
+    available = ports.availability()
+    if args.frameworks:
+        outside = [f for f in args.frameworks if not catalogued(f)]
+        for framework in outside:
+            if available[framework]:
+                raise UsageError(
+                    f"framework {framework!r} was requested but is unavailable: {available[framework]}"
+                )
+    else:
+        outside = [f for f, error in available.items() if not catalogued(f) and not error]
     candidates = MUTANTS + [m for f in outside for m in protocol_mutants(f)]
     mutants = [
         m

@@ -353,10 +353,12 @@ PROTOCOL_CATALOGUE = [
 
 def protocol_mutants(framework: str, dtypes=None) -> list[Mutant]:
     """The protocol-level mutants made from `framework`'s port, in each dtype it computes in
-    (those of `dtypes` only, if given), in its default mode, on the CPU."""
+    (those of `dtypes` only, if given), on the CPU, in its compiled mode if it has one (the
+    fastest to train: TensorFlow's xla trains in ~1 s, its eager mode in ~20 s), else its first."""
     info = ports.info(framework)
+    mode = info.compiled_mode or info.modes[0]
     return [
-        Mutant(name, description, framework, dtype, info.modes[0], build)
+        Mutant(name, description, framework, dtype, mode, build)
         for dtype in info.dtypes
         if dtypes is None or dtype in dtypes
         for name, applies, description, build in PROTOCOL_CATALOGUE

@@ -5,7 +5,7 @@ from .table import Column, table
 
 COLUMNS = (
     Column("mutant", 20),
-    Column("made from", 24),
+    Column("made from", 30),
     Column("caught", 6),
     Column("by", 13),
     Column("err/tol", 9, ">"),
