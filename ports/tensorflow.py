@@ -86,6 +86,11 @@ LAYOUT = {
     "w5": ("output", "kernel", 0, 0), "w6": ("output", "kernel", 1, 0),
     "b1": ("hidden", "bias", 0), "b2": ("hidden", "bias", 1), "b3": ("output", "bias", 0),
 }  # fmt: skip
+BENCH = (
+    ("eager", "tf.Module and GradientTape op by op", "train", {"mode": "eager"}, False),
+    ("function", "the whole run as one tf.function graph", "train", {"mode": "function"}, True),
+    ("xla", "the same graph compiled by XLA (jit_compile)", "train", {"mode": "xla"}, True),
+)
 _DTYPES = {"float32": tf.float32, "float64": tf.float64}
 
 

@@ -61,3 +61,21 @@ def test_agreeing_trajectories_have_no_divergence():
     expected = _trajectory()
     check = compare("trajectory", expected, expected, dtype="float64", case="t", labels=[""] * expected.size)
     assert first_divergence(check, SHARED_WEIGHTS, "float64") is None
+
+
+def test_a_divergence_only_in_the_compiled_mode_is_blamed_on_the_compiler(tmp_path, capsys):
+    """A port whose compiled mode drifts while its eager twin agrees: the hint names the mode."""
+    import json
+    from pathlib import Path
+
+    from crosscheck.cli import main
+
+    port = Path(__file__).parent / "compiled_drift_port.py"
+    report = tmp_path / "r.json"
+    argv = ["compare", "--port", str(port), "--frameworks", "numpy,compiledtoy", "--dtypes", "float64"]
+    assert main([*argv, "--quiet", "--json", str(report)]) == 1
+    capsys.readouterr()
+    implementations = {i["id"]: i for i in json.loads(report.read_text())["implementations"]}
+    assert implementations["compiledtoy-cpu-float64-eager"]["passed"]
+    divergence = implementations["compiledtoy-cpu-float64-compiled"]["divergence"]
+    assert divergence["likely_cause"].startswith("differs only in the compiled mode (compiled)")

@@ -25,7 +25,10 @@ LOGIC_SIZED = 0.05
 CAUSE_FLOAT32 = "float32-sized error where float64 was asked: JAX x64 off or a float32 cast"
 CAUSE_TF32 = "relative error near 2^-11: TF32 matmuls (operands rounded to a 10-bit mantissa)"
 CAUSE_LOGIC = "a different update: learning rate, loss scaling, sample order or a dropped term"
-CAUSE_JIT = "differs only under jit: XLA reordering or fusion of floating-point operations"
+CAUSE_JIT = (
+    "differs only in the compiled mode ({mode}): the compiler reordering or fusing floating-point "
+    "operations (XLA under jax.jit or TensorFlow's jit_compile, inductor under torch.compile)"
+)
 CAUSE_NAN = "a NaN appeared in the parameters"
 CAUSE_STEPS = "a different number of steps: a skipped or extra sample, or another epoch count"
 

@@ -26,7 +26,7 @@ def mark_compiled_only(reports: list[CaseReport]) -> None:
             Case(r.case.framework, r.case.device, r.case.dtype, m) for m in info.modes if m != r.case.mode
         ]
         if any(verdicts.get(twin) is True for twin in twins):
-            r.divergence["likely_cause"] = CAUSE_JIT
+            r.divergence["likely_cause"] = CAUSE_JIT.format(mode=r.case.mode)
 
 
 def _finite(x: float) -> float | None:
