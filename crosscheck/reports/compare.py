@@ -104,10 +104,15 @@ COLUMNS = (
 )
 
 
+def _ratio(x: float) -> str:
+    return "inf" if not math.isfinite(x) else f"{x:.3f}" if x < 1e4 else f"{x:.3g}"
+
+
 def _rows(r: CaseReport):
-    """An implementation's rows: one per quantity, then its training summary."""
+    """An implementation's rows: one per quantity, then its training summary, then the worst
+    element of each failing check (the trajectory's is the first divergence, below)."""
     for i, c in enumerate(r.checks):
-        ratio = "inf" if not math.isfinite(c.ratio) else f"{c.ratio:.3f}"
+        ratio = _ratio(c.ratio)
         yield (
             r.case.id if i == 0 else "", c.quantity, _g(c.max_abs_err), _g(c.max_rel_err),
             f"{c.budget[c.worst]:.2g}", _g(c.conditioning), ratio, "PASS" if c.passed else "FAIL",
@@ -119,6 +124,9 @@ def _rows(r: CaseReport):
     if r.accuracy:
         summary += f"; final params vs float64: {_g(r.accuracy['final_params_max_abs_err'])}"
     yield f"{'':<24}  {summary}"
+    for c in r.checks:
+        if not c.passed and c.quantity != "trajectory":
+            yield f"{'':<24}  {c.describe()}"
     if r.divergence:
         yield f"{'':<24}  {describe_divergence(r.divergence)}"
 
