@@ -68,12 +68,16 @@ def test_a_divergence_only_in_the_compiled_mode_is_blamed_on_the_compiler(tmp_pa
     import json
     from pathlib import Path
 
+    import ports
     from crosscheck.cli import main
 
     port = Path(__file__).parent / "compiled_drift_port.py"
     report = tmp_path / "r.json"
     argv = ["compare", "--port", str(port), "--frameworks", "numpy,compiledtoy", "--dtypes", "float64"]
-    assert main([*argv, "--quiet", "--json", str(report)]) == 1
+    try:
+        assert main([*argv, "--quiet", "--json", str(report)]) == 1
+    finally:  # --port registered it for this process: the other tests must not see it
+        ports.unregister("compiledtoy")
     capsys.readouterr()
     implementations = {i["id"]: i for i in json.loads(report.read_text())["implementations"]}
     assert implementations["compiledtoy-cpu-float64-eager"]["passed"]

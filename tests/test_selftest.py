@@ -4,8 +4,9 @@ import json
 
 import pytest
 
+import ports
 from crosscheck.cli import main
-from crosscheck.engine.mutants import MUTANTS
+from crosscheck.engine.mutants import MUTANTS, protocol_mutants
 
 REQUIRED = {
     "hidden_transposed", "output_swapped", "bias_dropped", "learning_rate_0.01", "half_loss",
@@ -31,13 +32,24 @@ def test_every_mutant_is_caught(capsys, tmp_path):
     assert not survivors, out
     assert code == 0
     assert results["verdict"] == "pass"
-    assert {m["name"] for m in results["mutants"]} == {m.name for m in MUTANTS}
+    # The catalogue's mutants, and the protocol-level ones of every other available port
+    # (TensorFlow, the scalar engine, an installed outside port): each port is mutated.
+    others = [
+        f
+        for f, error in ports.availability().items()
+        if not error and f not in {m.framework for m in MUTANTS}
+    ]
+    expected = [m.case().id for m in MUTANTS] + [m.case().id for f in others for m in protocol_mutants(f)]
+    assert sorted(m["case"] for m in results["mutants"]) == sorted(expected)
+    assert {m["case"].split("-")[0] for m in results["mutants"]} == {m.framework for m in MUTANTS} | set(
+        others
+    )
     for m in results["mutants"]:
         assert set(m) >= {"name", "caught", "check", "ratio", "narrow"}
         assert m["check"] in m["checks_failed"]
         assert m["narrow"] == (m["ratio"] is not None and m["ratio"] < 10)
         assert ("narrow margin" in out.split(m["name"], 1)[1].splitlines()[0]) == m["narrow"]
-    assert out.splitlines()[-1] == f"PASS: all {len(MUTANTS)} mutants caught"
+    assert out.splitlines()[-1] == f"PASS: all {len(expected)} mutants caught"
 
 
 def test_a_surviving_mutant_fails_the_selftest(capsys, monkeypatch):
@@ -47,7 +59,7 @@ def test_a_surviving_mutant_fails_the_selftest(capsys, monkeypatch):
 
     harmless = mutants.Mutant("harmless", "no bug at all", "numpy", "float64", "eager", mutants.derive)
     monkeypatch.setattr(selftest_command, "MUTANTS", [harmless])
-    code = main(["selftest", "--quiet"])
+    code = main(["selftest", "--quiet", "--frameworks", "numpy"])
     out, _ = capsys.readouterr()
     assert code == 1
     assert "harmless" in out and "NO" in out
