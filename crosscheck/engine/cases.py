@@ -51,6 +51,9 @@ class Case:
             return str(error)
         if self.device not in port.devices():
             return f"{self.framework}: no {self.device} device here (found: {', '.join(port.devices())})"
+        dtypes = ports.info(self.framework).dtypes
+        if self.dtype not in dtypes:
+            return f"{self.framework}: no {self.dtype}: the port computes in {', '.join(dtypes)} only"
         return getattr(port, "UNAVAILABLE_MODES", {}).get(self.mode)
 
     @property
@@ -73,14 +76,14 @@ def reference_case(dtype: str) -> Case:
 
 
 def all_cases(frameworks=None, devices=DEVICES, dtypes=DTYPES, modes=None) -> list[Case]:
-    """Every combination each framework supports, present or not (absent ones say why)."""
+    """Every combination of each framework's devices and modes with the dtypes, present or
+    supported or not (Case.unavailable says why not)."""
     return [
         Case(name, device, dtype, mode)
         for name in (ports.names() if frameworks is None else frameworks)
         for device in devices
         if device in ports.info(name).devices
         for dtype in dtypes
-        if dtype in ports.info(name).dtypes
         for mode in ports.info(name).modes
         if modes is None or mode in modes
     ]
@@ -126,15 +129,21 @@ def select(
         if not any(c.device == device for c in cases):
             present = "; ".join(f"{f}: {', '.join(status[f]['devices'])}" for f in available)
             raise UsageError(f"device {device!r} was requested but is not present (devices found: {present})")
-    if devices:
-        notes += [f"skipped: {c.unavailable()} [{c.id}]" for c in candidates if c not in cases]
+    # Left out: said when asked for by device, or when the device is here (a dtype or a mode
+    # the port cannot run), not for every absent GPU.
+    notes += [
+        f"skipped: {c.unavailable()} [{c.id}]"
+        for c in candidates
+        if c not in cases and (devices or c.device in c.port.devices())
+    ]
     if not cases:
         if without_reference:
             raise UsageError("nothing to compare with the reference: no framework besides numpy runs "
                              "with the selected devices, dtypes and modes")  # fmt: skip
-        raise UsageError(
-            "nothing to run: no selected framework is available with the selected devices and modes"
+        why = "; ".join(dict.fromkeys(str(c.unavailable()) for c in candidates)) or (
+            "no selected framework is available with the selected devices and modes"
         )
+        raise UsageError(f"nothing to run: {why}")
     return Selection(cases, notes, status)
 
 
