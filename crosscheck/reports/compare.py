@@ -1,6 +1,7 @@
 """The compare report: as a table for people and as JSON for machines (the same data)."""
 
 import math
+from dataclasses import replace
 
 import ports
 
@@ -108,7 +109,7 @@ def _ratio(x: float) -> str:
     return "inf" if not math.isfinite(x) else f"{x:.3f}" if x < 1e4 else f"{x:.3g}"
 
 
-def _rows(r: CaseReport):
+def _rows(r: CaseReport, width: int):
     """An implementation's rows: one per quantity, then its training summary, then the worst
     element of each failing check (the trajectory's is the first divergence, below)."""
     for i, c in enumerate(r.checks):
@@ -123,17 +124,19 @@ def _rows(r: CaseReport):
     )
     if r.accuracy:
         summary += f"; final params vs float64: {_g(r.accuracy['final_params_max_abs_err'])}"
-    yield f"{'':<24}  {summary}"
+    yield f"{'':<{width}}  {summary}"
     for c in r.checks:
         if not c.passed and c.quantity != "trajectory":
-            yield f"{'':<24}  {c.describe()}"
+            yield f"{'':<{width}}  {c.describe()}"
     if r.divergence:
-        yield f"{'':<24}  {describe_divergence(r.divergence)}"
+        yield f"{'':<{width}}  {describe_divergence(r.divergence)}"
 
 
 def table_lines(reports: list[CaseReport]) -> list[str]:
     """A block per implementation: a row per quantity, then its training summary."""
-    return table(COLUMNS, (row for r in reports for row in _rows(r)), rule=True)
+    width = max([COLUMNS[0].width, *(len(r.case.id) for r in reports)])  # the longest id fits
+    columns = (replace(COLUMNS[0], width=width), *COLUMNS[1:])
+    return table(columns, (row for r in reports for row in _rows(r, width)), rule=True)
 
 
 def verdict_line(reports: list[CaseReport]) -> str:
