@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import ports
 from ports import DEVICES, DTYPES, PortError
+from reference.pipes import quietly_on_broken_pipe
 
 from .errors import UsageError
 
@@ -186,7 +187,11 @@ def _add_article(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    """Run one command; its exit status (141 when the reader of stdout left early)."""
+    return quietly_on_broken_pipe(lambda: _run(sys.argv[1:] if argv is None else argv))
+
+
+def _run(argv: list[str]) -> int:
     try:
         register_ports(argv)
     except PortError as error:

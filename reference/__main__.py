@@ -5,11 +5,13 @@ constructed; without it the draw is unseeded, as in the script.
 """
 
 import argparse
+import sys
 
 import numpy as np
 
 from .article import ALL_Y_TRUES, DATA, EMILY, FRANK, LOG_EVERY
 from .network import OurNeuralNetwork
+from .pipes import quietly_on_broken_pipe
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,4 +32,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(quietly_on_broken_pipe(main))
