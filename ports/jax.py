@@ -44,6 +44,9 @@ BENCH = (
     ("jit per step", "Python loop over a jitted SGD step", "train_per_step", {}, True),
     ("compiled scan", "the whole run as one jitted lax.scan", "train", {"mode": "jit"}, True),
 )
+# The code of one training step, by part, for the HTML report (names in this module): the
+# network as a pure function, the loss jax.grad differentiates, and the scan of SGD steps.
+STEP_CODE = {"forward": ("net",), "gradients": ("sample_loss",), "update": ("sgd_train",)}
 _DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
 
 

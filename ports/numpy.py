@@ -19,6 +19,14 @@ MODES = ("eager",)
 DEVICES = ("cpu",)
 LABEL = "hand (numpy)"
 LAYOUT = {p: (p,) for p in PARAM_NAMES}  # OurNeuralNetwork holds the article's attributes
+# The code of one training step, by part, as the HTML report shows it beside the other ports'
+# (names in this module, read with inspect.getsource when the report is written): the article's
+# forward pass, its hand-derived partials and its training loop, in reference/network.py.
+STEP_CODE = {
+    "forward": ("OurNeuralNetwork.feedforward",),
+    "gradients": ("partials",),
+    "update": ("OurNeuralNetwork.train",),
+}
 BENCH = (("reference loop", "the article's loop over NumPy scalars", "train", {"mode": "eager"}, False),)
 
 

@@ -33,6 +33,10 @@ And may declare, for the harness to read (defaults in ports.PortInfo):
     UNAVAILABLE_MODES                {mode: why it cannot run here}, for a mode that needs
                                      something this machine lacks (a C compiler): its cases
                                      are skipped with that reason
+    STEP_CODE                        {"forward" | "gradients" | "update": names of its functions or
+                                     classes ("Net", "Net.forward")}: the code the HTML report
+                                     shows for each part of one SGD step (default: forward,
+                                     loss_and_grads, train)
 
 Parameters cross under the article's names (w1..w6, b1..b3); results come back as NumPy
 float64 copies of the port's native values, so every comparison is made once, by the harness.

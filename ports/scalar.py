@@ -51,6 +51,14 @@ DTYPES = ("float64",)  # pure Python floats: float32 cannot be asked for
 DEVICES = ("cpu",)
 LABEL = "Value.backward"
 LAYOUT = {p: (p, "data") for p in PARAM_NAMES}  # a Value per parameter, its number in .data
+# The code of one training step, by part, for the HTML report (names in this module): the
+# forward pass over Values (the sigmoid with its local derivative), the loss and backward()'s
+# chain rule, and the update loop.
+STEP_CODE = {
+    "forward": ("Value.sigmoid", "Net.feedforward"),
+    "gradients": ("Net.loss", "Value.backward"),
+    "update": ("train",),
+}
 
 
 class Value:

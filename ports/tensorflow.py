@@ -91,6 +91,13 @@ BENCH = (
     ("function", "the whole run as one tf.function graph", "train", {"mode": "function"}, True),
     ("xla", "the same graph compiled by XLA (jit_compile)", "train", {"mode": "xla"}, True),
 )
+# The code of one training step, by part, for the HTML report (names in this module): the
+# layers, the GradientTape that loss_and_grads runs, and the step that training repeats.
+STEP_CODE = {
+    "forward": ("Dense", "Net"),
+    "gradients": ("_Compiled._loss_and_grads",),
+    "update": ("sgd_step",),
+}
 _DTYPES = {"float32": tf.float32, "float64": tf.float64}
 
 

@@ -49,6 +49,9 @@ BENCH = (
     ("torch.func", "functional_call and torch.func.grad", "train_functional", {}, False),
     ("compile", "torch.func inside torch.compile, one compiled SGD step", "train", {"mode": "compile"}, True),
 )
+# The code of one training step, by part, for the HTML report (names in this module): the
+# eager mode's module, autograd through nn.MSELoss, and torch.optim.SGD in the training loop.
+STEP_CODE = {"forward": ("Net",), "gradients": ("loss_and_grads",), "update": ("train",)}
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 

@@ -1,0 +1,77 @@
+"""The code of one training step in each port, read from the port's own source when asked for,
+so what a report shows is what ran: the forward pass, the gradients and the update.
+
+A port names its functions or classes for each part in STEP_CODE (ports/protocol.py); a port
+that names none shows its protocol functions forward, loss_and_grads and train.
+"""
+
+import inspect
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import ports
+from ports import PortError
+
+PARTS = {"forward": "forward pass", "gradients": "gradients", "update": "one SGD step"}
+DEFAULT = {"forward": ("forward",), "gradients": ("loss_and_grads",), "update": ("train",)}
+
+
+@dataclass(frozen=True)
+class Snippet:
+    name: str  # as the port names it ("Net.forward")
+    path: str  # its file, from the directory that holds its top-level package ("ports/torch.py")
+    line: int  # first line in that file (0: unknown)
+    code: str  # the source, dedented; or why it could not be read
+
+
+def _resolve(module, dotted: str):
+    obj = module
+    for part in dotted.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise PortError(
+                f"{module.__name__}: STEP_CODE names {dotted!r}, but {part!r} is not defined there"
+            ) from None
+    return inspect.unwrap(obj)
+
+
+def _display_path(obj) -> str:
+    """The source file relative to the directory that holds the object's top-level package (or
+    module): "ports/torch.py", "loopnet/port.py", "drifted_port.py"."""
+    try:
+        file = Path(inspect.getsourcefile(obj) or "").resolve()
+    except TypeError:
+        return "(built in)"
+    top = sys.modules.get((getattr(obj, "__module__", None) or "").split(".")[0])
+    top_file = getattr(top, "__file__", None)
+    if top_file:
+        top_file = Path(top_file).resolve()
+        base = top_file.parent.parent if top_file.name == "__init__.py" else top_file.parent
+        if file.is_relative_to(base):
+            return file.relative_to(base).as_posix()
+    return file.name
+
+
+def snippet(module, dotted: str) -> Snippet:
+    obj = _resolve(module, dotted)
+    try:
+        lines, start = inspect.getsourcelines(obj)
+    except (OSError, TypeError) as error:  # no source to read: a builtin, a compiled extension
+        return Snippet(dotted, _display_path(obj), 0, f"(source not available: {error})")
+    return Snippet(dotted, _display_path(obj), start, textwrap.dedent("".join(lines)).rstrip())
+
+
+def step_code(framework: str) -> dict[str, list[Snippet]]:
+    """{part: the snippets that compute it} for the port registered as `framework`, in PARTS
+    order. PortError when its STEP_CODE names a part or a function it does not have."""
+    module = ports.load(framework).module
+    declared = getattr(module, "STEP_CODE", DEFAULT)
+    unknown = [part for part in declared if part not in PARTS]
+    if unknown:
+        raise PortError(
+            f"{module.__name__}: STEP_CODE has {', '.join(map(repr, unknown))}; valid: {', '.join(PARTS)}"
+        )
+    return {part: [snippet(module, name) for name in declared.get(part, DEFAULT[part])] for part in PARTS}
