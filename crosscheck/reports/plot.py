@@ -1,4 +1,7 @@
-"""`--plot`: the loss curves of every implementation, and their distance from the reference."""
+"""`--plot`: the loss curves of every implementation, and their distance from the reference (a
+PNG file, or an SVG element for the HTML report)."""
+
+import re
 
 from reference.article import LOG_EVERY, N_LOGGED
 
@@ -15,16 +18,36 @@ def require_matplotlib() -> None:
 
 
 def plot_losses(reports, params, path: str) -> None:
-    """Top: the logged MSE of every implementation over the 1000 epochs, overlaid. Bottom:
-    |loss - reference loss| per logged epoch, log scale, against the same-dtype reference."""
+    """The figure of `loss_figure`, as a PNG file at `path`."""
+    loss_figure(reports, params).savefig(path, dpi=120)
+
+
+def loss_svg(reports, params) -> str:
+    """The figure of `loss_figure` as an <svg> element to inline in a page: text drawn as paths
+    (no font to fetch), no XML prolog, DOCTYPE or metadata."""
+    import io
+
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = loss_figure(reports, params)
+    out = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "nn-crosscheck"}):
+        fig.savefig(out, format="svg", metadata={"Date": None})
+    svg = out.getvalue()
+    svg = svg[svg.index("<svg") :]
+    return re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
+
+
+def loss_figure(reports, params):
+    """Top: the logged MSE of every implementation over the 1000 epochs, overlaid. Bottom:
+    |loss - reference loss| per logged epoch, log scale, against the same-dtype reference.
+    A matplotlib Figure made without pyplot: no backend is chosen or changed, none is needed."""
     import numpy as np
+    from matplotlib.figure import Figure
 
     epochs = np.arange(N_LOGGED) * LOG_EVERY
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 8), sharex=True, height_ratios=(3, 2))
+    fig = Figure(figsize=(10, 8))
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     for r in reports:
         losses = checks.train(r.case, params).losses
         ref = checks.train(reference_case(r.case.dtype), params).losses
@@ -63,5 +86,4 @@ def plot_losses(reports, params, path: str) -> None:
     bottom.set_title("Distance from the NumPy reference in the same dtype (no point: exactly equal)")
     bottom.grid(alpha=0.3, which="both")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    return fig
