@@ -109,27 +109,49 @@ def _ratio(x: float) -> str:
     return "inf" if not math.isfinite(x) else f"{x:.3f}" if x < 1e4 else f"{x:.3g}"
 
 
-def _rows(r: CaseReport, width: int):
-    """An implementation's rows: one per quantity, then its training summary, then the worst
-    element of each failing check (the trajectory's is the first divergence, below)."""
-    for i, c in enumerate(r.checks):
-        ratio = _ratio(c.ratio)
-        yield (
-            r.case.id if i == 0 else "", c.quantity, _g(c.max_abs_err), _g(c.max_rel_err),
-            f"{c.budget[c.worst]:.2g}", _g(c.conditioning), ratio, "PASS" if c.passed else "FAIL",
-        )  # fmt: skip
-    summary = (
+def quantity_rows(r: CaseReport) -> list[tuple[str, ...]]:
+    """A row per quantity: quantity, max abs err, max rel err, tolerance, mag/|exp|, err/tol,
+    verdict, as the table shows them (the HTML report shows the same strings)."""
+    return [_cells(c) for c in r.checks]
+
+
+def _cells(c: Check) -> tuple[str, ...]:
+    return (
+        c.quantity, _g(c.max_abs_err), _g(c.max_rel_err), f"{c.budget[c.worst]:.2g}",
+        _g(c.conditioning), _ratio(c.ratio), "PASS" if c.passed else "FAIL",
+    )  # fmt: skip
+
+
+def summary_line(r: CaseReport) -> str:
+    """The training summary under an implementation's rows."""
+    line = (
         f"trained in {r.train_seconds:.2f} s; Emily {r.emily:.6f} ({'F' if r.emily > 0.5 else 'M'}), "
         f"Frank {r.frank:.6f} ({'F' if r.frank > 0.5 else 'M'})"
     )
     if r.accuracy:
-        summary += f"; final params vs float64: {_g(r.accuracy['final_params_max_abs_err'])}"
-    yield f"{'':<{width}}  {summary}"
-    for c in r.checks:
-        if not c.passed and c.quantity != "trajectory":
-            yield f"{'':<{width}}  {c.describe()}"
-    if r.divergence:
-        yield f"{'':<{width}}  {describe_divergence(r.divergence)}"
+        line += f"; final params vs float64: {_g(r.accuracy['final_params_max_abs_err'])}"
+    return line
+
+
+def failure_lines(r: CaseReport) -> list[str]:
+    """The worst element of each failing check (the trajectory's is the first divergence,
+    `divergence_line`)."""
+    return [c.describe() for c in r.checks if not c.passed and c.quantity != "trajectory"]
+
+
+def divergence_line(r: CaseReport) -> str | None:
+    """The first-divergence locator's sentence, for a training run that left the reference."""
+    return describe_divergence(r.divergence) if r.divergence else None
+
+
+def _rows(r: CaseReport, width: int):
+    """An implementation's rows: one per quantity, then its training summary, then the worst
+    element of each failing check and the first divergence."""
+    for i, cells in enumerate(quantity_rows(r)):
+        yield (r.case.id if i == 0 else "", *cells)
+    divergence = divergence_line(r)
+    for line in [summary_line(r), *failure_lines(r), *([divergence] if divergence else [])]:
+        yield f"{'':<{width}}  {line}"
 
 
 def table_lines(reports: list[CaseReport]) -> list[str]:
