@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_compare(sub)
-    for add in (_add_selftest, _add_bench, _add_sweep, _add_article):
+    for add in (_add_report, _add_selftest, _add_bench, _add_sweep, _add_article):
         add(sub)
     return parser
 
@@ -119,6 +119,25 @@ def _add_compare(sub) -> None:
         description="Run the forward, gradient and training checks for every available framework x "
         "device x dtype and print one table. Exit 0 if all agree, 1 if any disagrees, 2 for bad usage.",
     )
+    _compare_options(compare)
+    compare.add_argument("--html", metavar="PATH.html", help="also write the report as one HTML page")
+
+
+def _add_report(sub) -> None:
+    report = sub.add_parser(
+        "report",
+        help="compare, written as one self-contained HTML page",
+        description="Run compare (the same checks, flags and table) and write its report as one HTML "
+        "page that loads nothing from anywhere: the verdict, the network, the comparison table with the "
+        "locator's sentence for a FAIL, the loss curves, each framework's code for one SGD step side by "
+        "side and the article's numbers. Exit 0 if all agree, 1 if any disagrees, 2 for bad usage.",
+    )
+    _compare_options(report)
+    report.add_argument("--html", metavar="PATH.html", required=True, help="write the HTML page here")
+
+
+def _compare_options(compare: argparse.ArgumentParser) -> None:
+    """compare's flags (and report's, which runs compare)."""
     _selection_options(compare)
     start = compare.add_mutually_exclusive_group()
     start.add_argument("--seed", type=_seed, help="initial weights: the article's draw under this seed")

@@ -17,12 +17,23 @@ def _check_outputs(args) -> None:
     writable(args.plot, "the plot")
     writable(args.repro, "the reproduction bundle")
     writable(args.junit, "the JUnit report")
+    _check_html(args.html)
     if args.plot:
         from ..reports.plot import require_matplotlib
 
         require_matplotlib()
         if not args.plot.lower().endswith(".png"):
             raise UsageError(f"{args.plot}: --plot writes a PNG: give a path ending in .png")
+
+
+def _check_html(path: str | None) -> None:
+    if path is None:
+        return
+    from ..reports.html import check_path, require_html
+
+    writable(path, "the HTML report")
+    check_path(path)
+    require_html()
 
 
 def _check_weights(weights: dict, dtypes) -> None:
@@ -78,4 +89,9 @@ def run(args) -> int:
 
         plot_losses(reports, weights["params"], args.plot)
         print(f"plot written to {args.plot}")
+    if args.html:
+        from ..reports.html import write_html
+
+        write_html(reports, data, selection.notes, args.html)
+        print(f"HTML report written to {args.html}")
     return 0 if data["verdict"] == "pass" else 1
