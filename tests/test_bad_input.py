@@ -35,15 +35,19 @@ def _one_error_line(capsys, argv) -> str:
         (json.dumps({**GOOD, "b1": None}), "key 'b1': expected a number, got null"),
         (json.dumps({**GOOD, "w1": [0.1, 0.2]}), "key 'w1': expected a number, got a list of 2"),
         (json.dumps({**GOOD, "w1": {"value": 1}}), "key 'w1': expected a number, got an object"),
-        (json.dumps({**GOOD, "w4": float("nan")}), "key 'w4': expected a finite number, got nan"),
-        (json.dumps({**GOOD, "w6": float("inf")}), "key 'w6': expected a finite number, got inf"),
+        (json.dumps({**GOOD, "w4": float("nan")}), "key 'w4': NaN is not a number JSON allows"),
+        (json.dumps({**GOOD, "w6": float("inf")}), "key 'w6': Infinity is not a number JSON allows"),
+        (
+            json.dumps(GOOD).replace("0.1", "1e309", 1),
+            "key 'w1': 1e309 is beyond the largest float64, 1.798e+308",
+        ),
         (json.dumps(list(GOOD.values())), "expected an object with exactly the keys w1, w2"),
         ('{"w1": 0.1,', "not valid JSON: Expecting property name enclosed in double quotes (line 1, col"),
         ("", "not valid JSON: Expecting value (line 1, column 1)"),
     ],
     ids=[
         "missing-key", "unknown-key", "string", "boolean", "null", "list", "object", "nan", "inf",
-        "not-an-object", "truncated-json", "empty-file",
+        "float-overflow", "not-an-object", "truncated-json", "empty-file",
     ],
 )  # fmt: skip
 def test_bad_weights_file(capsys, tmp_path, content, message):
@@ -61,7 +65,7 @@ def test_bad_weights_file(capsys, tmp_path, content, message):
         (b"\xff\xfe{}", "not valid JSON: not UTF-8 text"),
         (
             json.dumps({**GOOD, "b3": 0}).replace('"b3": 0', '"b3": 1' + "0" * 400).encode(),
-            "key 'b3': expected a finite number",
+            "key 'b3': an integer of 401 digits is beyond the largest float64",
         ),
     ],
     ids=["duplicate-key", "not-utf8", "huge-integer"],
@@ -77,7 +81,7 @@ def test_weights_that_overflow_float32_are_a_usage_error(capsys, tmp_path):
     path = tmp_path / "weights.json"
     path.write_text(json.dumps({**GOOD, "w2": 1e39}))
     line = _one_error_line(capsys, ["compare", "--frameworks", "numpy", "--weights", str(path)])
-    assert "key 'w2': 1e+39 overflows float32" in line
+    assert "key 'w2': 1e+39 is beyond the largest float32, 3.403e+38" in line
 
 
 @pytest.mark.parametrize("option", ["--json", "--plot", "--repro"])
@@ -140,3 +144,38 @@ def test_explicitly_requested_broken_framework_is_a_usage_error(capsys, torch_br
     assert (
         "framework 'torch' was requested but is unavailable: torch: cannot be imported (ImportError" in line
     )
+
+
+def test_a_large_finite_weight_is_read_and_judged_by_the_run(capsys, tmp_path):
+    """1e308 is a finite float64: the file is fine; what is wrong is that the reference's
+    arithmetic overflows from it, and the message says so, with the bound."""
+    path = tmp_path / "weights.json"
+    path.write_text(json.dumps({**GOOD, "w1": 1e308}))
+    line = _one_error_line(
+        capsys, ["compare", "--frameworks", "numpy", "--dtypes", "float64", "--weights", str(path)]
+    )
+    assert "finite number" not in line
+    assert "the reference's arithmetic overflows float64 in the forward pass at Alice (h1)" in line
+    assert "below 1.8e+308" in line
+
+
+def test_weights_whose_sum_overflows_are_refused_before_any_work(capsys, tmp_path):
+    """Each weight times each input is finite, their sum is not: no NaN table, no bundle."""
+    path = tmp_path / "weights.json"
+    path.write_text(json.dumps({**GOOD, "w1": 1e307, "w2": -5e307}))
+    bundle = tmp_path / "bundle"
+    argv = ["compare", "--frameworks", "numpy", "--dtypes", "float64", "--weights", str(path)]
+    line = _one_error_line(capsys, [*argv, "--repro", str(bundle)])
+    assert "overflows float64 in the forward pass at Bob (h1)" in line
+    assert not bundle.exists()
+
+
+def test_a_rounding_bound_that_overflows_is_refused(capsys, tmp_path):
+    """Values finite, but the bound on their rounding is not: an infinite budget would pass
+    anything, so such weights are refused too."""
+    path = tmp_path / "weights.json"
+    path.write_text(json.dumps({**GOOD, "w5": 1e307, "w6": 1e307, "b3": -1.5e307}))
+    line = _one_error_line(
+        capsys, ["compare", "--frameworks", "numpy", "--dtypes", "float64", "--weights", str(path)]
+    )
+    assert "the reference's arithmetic overflows float64" in line

@@ -2,9 +2,15 @@
 
 import json
 import shlex
+from pathlib import Path
 
+import pytest
+
+import ports
 from crosscheck.cli import main
 from crosscheck.engine import checks
+from crosscheck.reports import repro
+from crosscheck.reports.repro import BUNDLE
 
 
 def test_repro_bundle_reruns_the_failing_case(capsys, tmp_path, drifted):
@@ -46,3 +52,53 @@ def test_no_bundle_when_everything_passes(capsys, tmp_path):
     bundle = tmp_path / "bundle"
     assert main(["compare", "--frameworks", "numpy", "--quiet", "--repro", str(bundle)]) == 0
     assert not bundle.exists()
+
+
+@pytest.fixture
+def nan_port():
+    """tests/nan_port.py registered as framework "nanport", as --port FILE would."""
+    ports.load_spec(str(Path(__file__).parent / "nan_port.py"))
+    yield
+    ports.unregister("nanport")
+
+
+def test_a_bundle_with_nan_results_is_strict_json_and_whole(capsys, tmp_path, nan_port):
+    bundle = tmp_path / "bundle"
+    code = main(["compare", "--frameworks", "nanport", "--quiet", "--repro", str(bundle)])
+    _, err = capsys.readouterr()
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in bundle.iterdir()) == sorted(BUNDLE)
+    report = json.loads((bundle / "report.json").read_text(), parse_constant=_no_constants)
+    forward = next(c for c in report["checks"] if c["quantity"] == "forward")
+    assert forward["ratio"] is None and not forward["passed"]  # NaN is written as null
+    assert "--frameworks nanport" in (bundle / "commands.sh").read_text()
+    assert not list(tmp_path.glob(".repro-*")), "the staging directory is left behind"
+
+
+def _no_constants(name):
+    raise AssertionError(f"report.json holds {name}, which strict JSON does not allow")
+
+
+def test_a_bundle_that_cannot_be_finished_leaves_nothing(capsys, tmp_path, nan_port, monkeypatch):
+    def refuse(params, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(repro, "dump_weights", refuse)
+    bundle = tmp_path / "bundle"
+    code = main(["compare", "--frameworks", "nanport", "--quiet", "--repro", str(bundle)])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "cannot write the reproduction bundle: No space left on device" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bundle_path_that_is_a_file_fails_before_any_work(capsys, tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("not a directory\n")
+    code = main(["compare", "--frameworks", "numpy", "--repro", str(target)])
+    _, err = capsys.readouterr()
+    assert code == 2
+    message = f"{target}: cannot write the reproduction bundle: it is a file, not a directory"
+    assert err.splitlines() == [f"crosscheck compare: error: {message}"]  # before any progress line
+    assert target.read_text() == "not a directory\n"

@@ -5,17 +5,18 @@ import sys
 import numpy as np
 
 from ..engine.cases import select
+from ..engine.overflow import describe, first_overflow
 from ..engine.suite import CaseReport, run_case
 from ..errors import UsageError
 from ..reports import compare as report
 from ..reports.json import write_json
-from .options import initial_weights, writable
+from .options import check_bundle_path, initial_weights, writable
 
 
 def _check_outputs(args) -> None:
     writable(args.json, "the JSON report")
     writable(args.plot, "the plot")
-    writable(args.repro, "the reproduction bundle")
+    check_bundle_path(args.repro)
     writable(args.junit, "the JUnit report")
     _check_html(args.html)
     if args.plot:
@@ -37,15 +38,20 @@ def _check_html(path: str | None) -> None:
 
 
 def _check_weights(weights: dict, dtypes) -> None:
-    """Every initial weight must be finite in every selected dtype."""
+    """Every initial weight must be finite in every selected dtype, and so must the reference's
+    arithmetic from them (engine/overflow.py)."""
     for dtype in sorted(dtypes):
         for name, value in weights["params"].items():
             with np.errstate(over="ignore"):  # the overflow is what is being checked
                 finite = np.isfinite(np.array(value, dtype=dtype))
             if not finite:
                 raise UsageError(
-                    f"initial weights ({weights['source']}): key {name!r}: {value} overflows {dtype}"
+                    f"initial weights ({weights['source']}): key {name!r}: {value:g} is beyond the "
+                    f"largest {dtype}, {np.finfo(dtype).max:.4g} (--dtypes float64 runs float64 alone)"
                 )
+        where = first_overflow(weights["params"], dtype)
+        if where:
+            raise UsageError(f"initial weights ({weights['source']}): {describe(where, dtype)}")
 
 
 def run_all(cases, params, quiet: bool) -> list[CaseReport]:

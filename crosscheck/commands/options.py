@@ -1,5 +1,6 @@
 """Helpers shared by the commands: the initial weights they start from, output paths."""
 
+import os
 from pathlib import Path
 
 from reference import SHARED_WEIGHTS, draw
@@ -26,3 +27,16 @@ def writable(path: str | None, what: str) -> None:
     parent = Path(path).resolve().parent
     if not parent.is_dir():
         raise UsageError(f"{path}: cannot write {what}: directory {parent} does not exist")
+
+
+def check_bundle_path(directory: str | None) -> None:
+    """Fail before any work if the bundle could not be written at `directory`: a file there, a
+    parent directory missing or not writable (the same rule as --json's)."""
+    if directory is None:
+        return
+    writable(directory, "the reproduction bundle")
+    path = Path(directory).resolve()
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{directory}: cannot write the reproduction bundle: it is a file, not a directory")
+    if not os.access(path.parent, os.W_OK):
+        raise UsageError(f"{directory}: cannot write the reproduction bundle: {path.parent} is not writable")

@@ -2,6 +2,7 @@
 
 import json
 import math
+import sys
 from pathlib import Path
 
 from reference import PARAM_NAMES, Params
@@ -47,7 +48,9 @@ def load_weights(path: str | Path) -> Params:
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not valid JSON: not UTF-8 text") from None
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates)
+        data = json.loads(
+            text, object_pairs_hook=_no_duplicates, parse_float=_float, parse_constant=_Literal
+        )
     except _DuplicateKey as error:
         raise UsageError(f"{path}: duplicate key {error.args[0]!r} ({EXPECTED})") from None
     except json.JSONDecodeError as error:
@@ -65,11 +68,29 @@ def load_weights(path: str | Path) -> Params:
     return {key: _number(path, key, data[key]) for key in PARAM_NAMES}
 
 
+LARGEST = sys.float_info.max  # 1.8e308: the largest float64
+
+
+class _Literal(str):
+    """A number as written, where float64 cannot hold it (1e309) or JSON has no such value
+    (NaN, Infinity: Python's json reads them, strict JSON does not)."""
+
+
+def _float(text: str) -> float | _Literal:
+    value = float(text)
+    return value if math.isfinite(value) else _Literal(text)
+
+
 def _number(path: Path, key: str, value) -> float:
+    if isinstance(value, _Literal):
+        if value.lstrip("-") in ("NaN", "Infinity"):
+            raise UsageError(f"{path}: key {key!r}: {value} is not a number JSON allows; give a finite one")
+        raise UsageError(f"{path}: key {key!r}: {value} is beyond the largest float64, {LARGEST:.4g}")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise UsageError(f"{path}: key {key!r}: expected a number, got {_describe(value)}")
-    if not math.isfinite(float(value) if abs(value) < 1e308 else math.inf):
-        raise UsageError(f"{path}: key {key!r}: expected a finite number, got {value}")
+    if isinstance(value, int) and abs(value) > LARGEST:
+        digits = len(str(abs(value)))
+        raise UsageError(f"{path}: key {key!r}: an integer of {digits} digits is beyond the largest float64")
     return float(value)
 
 
