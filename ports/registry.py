@@ -13,6 +13,8 @@ one name are a PortError naming both sources. A port that fails to import stays 
 unavailable, with its error, and the others still run.
 """
 
+import ast
+import functools
 import hashlib
 import importlib
 import importlib.metadata
@@ -86,12 +88,14 @@ class PortInfo:
             raise PortUnavailable(f"{self.name}: {error}") from None
 
     def declared(self, attribute: str, default=None):
-        """What the port declares under `attribute` (its module, or the protocol's default), or
-        `default` when it declares nothing or cannot be imported here."""
+        """What the port declares under `attribute` (its module, or the protocol's default). Where
+        it cannot be imported here (its framework absent), what its source assigns to the name as
+        a literal (`MODES = ("jit", "nojit")`), so a case keeps its id and a mode stays a known
+        name; else `default`."""
         try:
             return getattr(self.load(), attribute, default)
         except PortUnavailable:
-            return default
+            return literal_assignments(self.module_name).get(attribute, default)
 
     @property
     def modes(self) -> tuple[str, ...]:
@@ -117,6 +121,26 @@ class PortInfo:
     def label(self) -> str:
         """How the port's derivatives are named beside the others (LABEL; default: its name)."""
         return self.declared("LABEL", self.name)
+
+
+@functools.cache
+def literal_assignments(module_name: str) -> dict:
+    """The module-level names that `module_name`'s source assigns a literal to, read without
+    importing it (nor the framework it imports); empty where the source cannot be found."""
+    try:
+        spec = importlib.util.find_spec(module_name)
+        source = Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else ""
+        tree = ast.parse(source)
+    except (ImportError, OSError, SyntaxError, ValueError):
+        return {}
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                found[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return found
 
 
 PORTS: dict[str, PortInfo] = {}
