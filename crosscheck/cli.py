@@ -181,14 +181,31 @@ def _add_sweep(sub) -> None:
         "sweep",
         help="N networks from N initial draws, trained at once in every framework, checked one by one",
         description="Train N networks (network i from the article's draw under seed FIRST + i) at once in "
-        "every framework, vectorised, and check that all agree on every network. Exit 0 if all agree, "
-        "1 if any disagrees, 2 for bad usage.",
+        "every framework, vectorised and in chunks, and check that all agree on every network; then "
+        "train a few again by each port's own train and check the batched results equal them. Or "
+        "combine the JSON reports of separate seed ranges (--merge). Exit 0 if all agree, 1 if any "
+        "disagrees, 2 for bad usage.",
     )
     sweep.add_argument(
         "--seeds", type=int, default=1000, metavar="N", help="number of networks (default 1000)"
     )
     sweep.add_argument("--first-seed", type=int, default=0, help="seed of network 0 (default 0)")
-    _selection_options(sweep, devices="cpu (one device)", dtypes="float64 (one dtype)", modes="each default")
+    sweep.add_argument(
+        "--recheck", type=int, default=3, metavar="K",
+        help="after the batched run, train K networks of each implementation (the worst by err/tol, "
+        "and at random) by the port's own train; the batched results must equal them (default 3; 0: none)",
+    )  # fmt: skip
+    sweep.add_argument(
+        "--merge", nargs="+", metavar="REPORT.json",
+        help="combine the --json reports of separate seed ranges (e.g. the jobs of a job array) into one "
+        "verdict, instead of running a sweep",
+    )  # fmt: skip
+    _selection_options(
+        sweep,
+        devices="cpu (one device kind; JAX shards the networks over every device of that kind)",
+        dtypes="float64 (one dtype)",
+        modes="the one each port names for the sweep (TensorFlow: xla), else its first",
+    )
     _output_options(sweep)
 
 

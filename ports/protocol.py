@@ -27,6 +27,8 @@ And may declare, for the harness to read (defaults in ports.PortInfo):
     LAYOUT                           {article name: path into to_native's result}, each path a
                                      tuple of attribute or key names and indices (mapping test)
     native_devices(native) -> set    the devices to_native's arrays live on (mapping test)
+    SWEEP_MODE                       the mode `crosscheck sweep` runs train_many in by default
+                                     (default: the first of MODES)
     BENCH                            the variants `crosscheck bench` times: (mode label,
                                      description, function name, keyword arguments, compiles)
     DTYPES                           the dtypes it computes in (default: both)
@@ -85,11 +87,14 @@ class BatchResult:
 
     losses: (N, epochs // 10) each network's logged MSE; params: (N, 9) the final parameters in
     PARAM_NAMES order; predictions: (N, m) each network's output for the m rows of X_predict.
+    devices: where the networks were trained ("cpu:0", "cuda:1"...), when the port says (a port
+    that shards them over several devices lists each).
     """
 
     losses: np.ndarray
     params: np.ndarray
     predictions: np.ndarray
+    devices: tuple[str, ...] = ()
 
 
 def check_case(port, dtype: str, device: str, mode: str) -> None:

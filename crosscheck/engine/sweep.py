@@ -1,8 +1,18 @@
 """N networks from N initial draws, trained at once in every framework (vectorised, no loop
-over networks), judged network by network (`crosscheck sweep`).
+over networks), judged network by network (`crosscheck sweep`); a sample of them then rerun
+through each port's own `train`; and the reports of separate seed ranges merged into one.
 
 Network i starts from the article's draw under seed first_seed + i, so any one of them can be
-rerun alone with `crosscheck compare --seed S`.
+rerun alone with `crosscheck compare --seed S`, which judges it with the same budget: the
+amplification is measured after every step in both (amplification.py).
+
+Memory stays flat in N: the networks go through in chunks of at most CHUNK, each chunk through
+the reference and then every framework, and only running aggregates are kept (the worst
+network of each row, counts, histograms). Every chunk is padded to the same length, a multiple
+of PAD, with copies of its first network: compiled frameworks then compile once, and each
+network's numbers do not depend on where it sits in the batch (vectorised kernels round the
+ragged end of an array with their scalar code; measured with torch), so two halves of a range
+run as separate jobs give the whole range's numbers exactly.
 """
 
 import resource
@@ -10,90 +20,64 @@ import time
 
 import numpy as np
 
-from ports.protocol import BatchResult
 from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, draw_many
-from reference.article import LOG_EVERY
 
-from .amplification import NudgedRun
+from . import sweep_stats as stats
+from .amplification import NudgedRun, feedforward
 from .cases import Case
-from .judge import Check
 from .magnitudes import logged_loss_magnitude, prediction_magnitude
-from .tolerances import NUDGE_DIRECTIONS, TOLERANCES, value_scale
+from .sweep_recheck import Candidates, recheck, recheck_seeds
+from .tolerances import NUDGE_DIRECTIONS, value_scale
 
-QUANTITIES = ("loss_log", "final_params", "predictions")
+QUANTITIES = stats.QUANTITIES
 PREDICT = np.array([EMILY, FRANK])
+CHUNK = 32_768  # networks at once in every framework: ~250 MB of arrays at most, whatever N
+PAD = 64  # every chunk a multiple of this many networks (see above)
+# The reference's batch (x4 with the nudged copies): its ~20 buffers then stay in the caches
+# (measured on 2 cores: 4,096 networks a block ran 10,000 networks ~1.3x faster than 10,000 in
+# one batch; smaller blocks pay Python's per-operation overhead more often).
+REFERENCE_BLOCK = 4096
+MAX_SEEDS = 10_000_000  # a few minutes a million networks here: the limit is patience, not memory
 
 
-def judge(quantity: str, got: np.ndarray, expected: np.ndarray, dtype: str, magnitude: np.ndarray) -> dict:
-    """Network by network, with the judge `compare` uses: each network's elements against the
-    budget of their magnitude (`budget_magnitudes`, tolerances.py). got, expected: (N, k)."""
-    if got.shape != expected.shape:
-        got = np.full(expected.shape, np.nan)  # results of another shape: every network fails
-    magnitude = np.broadcast_to(magnitude, expected.shape)
-    budget = TOLERANCES[quantity].budget(magnitude, dtype)
-    check = Check(quantity, "", (), got, expected, budget, magnitude)  # unlabelled: N may be millions
-    per_network = check.ratios.max(axis=-1)
-    worst = int(np.argmax(per_network))
-    finite = np.isfinite(check.abs_err)
-    return {
-        "quantity": quantity,
-        "max_abs_err": float(check.abs_err[finite].max()) if finite.any() else None,
-        "ratio": float(per_network[worst]) if np.isfinite(per_network[worst]) else None,
-        "worst_network": worst,
-        "failing_networks": int(np.sum(~(per_network <= 1.0))),
-        "passed": bool(np.all(per_network <= 1.0)),
-    }
+def reference_block(params: dict, dtype: str):
+    """The reference for N networks, with each network's amplification measured after every
+    step: returns (losses (N, 100), trained (N, 9), predictions (N, 2)) as float64, the
+    amplification at the end (N,), and each logged loss's own magnitude (N, 100), taken at the
+    parameters and the amplification of that moment (as `compare` takes them)."""
+    run, logged = NudgedRun(params, dtype), []
+
+    def on_logged(r):
+        columns = {p: row.astype(np.float64) for p, row in zip(PARAM_NAMES, r.networks)}
+        logged.append(logged_loss_magnitude(columns, r.worst, dtype))
+
+    losses = run.train(on_logged=on_logged)
+    predictions = np.stack([feedforward(run.networks, x, dtype) for x in PREDICT.astype(dtype)], -1)
+    as64 = [a.astype(np.float64) for a in (losses[: run.n], run.networks.T, predictions)]
+    return as64, run.worst.copy(), np.stack(logged, -1)
 
 
-def reference_sweep(params: dict, dtype: str) -> tuple[BatchResult, np.ndarray, np.ndarray]:
-    """The reference for N networks; each network's amplification (amplification.NudgedRun)
-    sampled where the sweep compares: (N, 101), after each logged epoch and, last, after the
-    final one; and each network's logged losses' own magnitude (N, 100), taken at the
-    parameters of that moment."""
-    run, logged, steps = NudgedRun(params, dtype), [], [0]
-
-    def on_step(net):  # after each logged epoch (0, 10, ...): where the losses are compared
-        steps[0] += 1
-        if steps[0] % (len(DATA) * LOG_EVERY) == len(DATA):
-            now = run.track()
-            columns = {p: now[:, i] for i, p in enumerate(PARAM_NAMES)}
-            logged.append(logged_loss_magnitude(columns, run.history[-1], dtype))
-
-    losses = run.train(on_step)
-    trained = run.track()  # and after the last epoch: where the parameters and predictions are compared
-    n = len(trained)
-    predictions = np.stack([run.net.feedforward(x) for x in PREDICT.astype(dtype)], -1)[:n]
-    as64 = (a.astype(np.float64) for a in (losses, trained, predictions))
-    return BatchResult(*as64), np.stack(run.history, -1), np.stack(logged, -1)
-
-
-# NumPy's elementwise temporaries stay in the caches up to a few tens of thousands of networks
-# (x 4 copies); past that the reference slows down faster than linearly (measured: 100,000
-# networks in one batch took 24x the time of 10,000). So it runs in blocks of this many
-# networks, each block one vectorised batch.
-REFERENCE_BLOCK = 8192
-
-
-def reference_in_blocks(params: dict, dtype: str) -> tuple[BatchResult, np.ndarray, np.ndarray]:
+def reference_chunk(params: dict, dtype: str):
     n = len(params[PARAM_NAMES[0]])
     parts = [
-        reference_sweep({p: v[i : i + REFERENCE_BLOCK] for p, v in params.items()}, dtype)
+        reference_block({p: v[i : i + REFERENCE_BLOCK] for p, v in params.items()}, dtype)
         for i in range(0, n, REFERENCE_BLOCK)
     ]
-    results = [r for r, _, _ in parts]
-    fields = [np.concatenate([getattr(r, f) for r in results]) for f in ("losses", "params", "predictions")]
-    return BatchResult(*fields), *(np.concatenate([part[i] for part in parts]) for i in (1, 2))
+    fields = [np.concatenate([part[0][j] for part in parts]) for j in range(3)]
+    return dict(zip(stats.QUANTITIES, fields)), *(
+        np.concatenate([part[i] for part in parts]) for i in (1, 2)
+    )
 
 
-def budget_magnitudes(ref: BatchResult, amp: np.ndarray, logged: np.ndarray, dtype: str) -> dict:
-    """Each quantity's magnitude (tolerances.py), network by network: the parameters' scale
-    times the amplification at the end; the logged losses' and the predictions' own rounding
-    plus what the parameters' budgets carry to them (magnitudes.py)."""
-    trained = {p: ref.params[:, i : i + 1] for i, p in enumerate(PARAM_NAMES)}
+def budget_magnitudes(ref: dict, amp: np.ndarray, logged: np.ndarray, dtype: str) -> dict:
+    """Each quantity's magnitude (tolerances.py), network by network, as `compare` makes it for
+    one: the parameters' scale times the amplification at the end; the logged losses' and the
+    predictions' own rounding plus what the parameters' budgets carry to them (magnitudes.py)."""
+    trained = {p: ref["final_params"][:, i : i + 1] for i, p in enumerate(PARAM_NAMES)}
     return {
         "loss_log": logged,
-        "final_params": value_scale(ref.params, axis=-1) * amp[:, -1:],
-        "predictions": prediction_magnitude(trained, PREDICT, amp[:, -1:], dtype),
+        "final_params": value_scale(ref["final_params"], axis=-1) * amp[:, None],
+        "predictions": prediction_magnitude(trained, PREDICT, amp[:, None], dtype),
     }
 
 
@@ -101,81 +85,79 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-MAX_SEEDS = 10_000_000  # ~7 GB of reference arrays past that, on any machine this runs on
+def chunks(first_seed: int, count: int):
+    """(first seed, number of networks) of each chunk, and the one padded length of all."""
+    pieces = -(-count // CHUNK)
+    size = -(-count // pieces)
+    padded = -(-size // PAD) * PAD
+    return [(first_seed + i, min(size, count - i)) for i in range(0, count, size)], padded
 
 
-def lessons(ref) -> dict:
-    """How the networks learned, by the reference: final losses and the two predictions."""
-    final_loss = ref.losses[:, -1]
-    emily_f, frank_m = ref.predictions[:, 0] > 0.5, ref.predictions[:, 1] < 0.5
-    bins = (
-        ("< 0.001", 0, 1e-3),
-        ("0.001-0.01", 1e-3, 1e-2),
-        ("0.01-0.1", 1e-2, 0.1),
-        (">= 0.1", 0.1, np.inf),
-    )
-    return {
-        "last_logged_epoch": (ref.losses.shape[1] - 1) * LOG_EVERY,
-        "final_loss_percentiles": {str(q): float(np.percentile(final_loss, q)) for q in (0, 10, 50, 90, 100)},
-        "final_loss_bins": {
-            label: int(np.sum((final_loss >= lo) & (final_loss < hi))) for label, lo, hi in bins
-        },
-        "emily_female": int(emily_f.sum()),
-        "frank_male": int(frank_m.sum()),
-        "both_correct": int((emily_f & frank_m).sum()),
-    }
+def padded(params: dict, length: int) -> dict:
+    n = len(params[PARAM_NAMES[0]])
+    return {p: np.concatenate([v, np.repeat(v[:1], length - n)]) for p, v in params.items()}
 
 
-FIELDS = {"loss_log": "losses", "final_params": "params", "predictions": "predictions"}
+def batched(case: Case, params: dict, length: int, n: int) -> tuple[dict, list[str]]:
+    """The case's train_many on the chunk padded to `length`; its first n networks' results and
+    the devices it used."""
+    got = case.port.train_many(padded(params, length), DATA, ALL_Y_TRUES, PREDICT, **case.kwargs)
+    devices = list(getattr(got, "devices", None) or [f"{case.device}:0"])
+    return {key: np.asarray(getattr(got, f))[:n] for key, f in stats.FIELDS.items()}, devices
 
 
-def sweep(cases: list[Case], first_seed: int, count: int, dtype: str, progress=lambda text: None) -> dict:
-    """Train `count` networks from seeds first_seed.. in the reference and in each case; judge
-    each quantity network by network. The result, as the JSON report holds it (less the
-    environment)."""
-    start = time.perf_counter()
-    params = draw_many(first_seed, count)
-    seconds = {"drawing": time.perf_counter() - start}
-    progress(f"the reference: {count} networks and {len(NUDGE_DIRECTIONS)} nudged copies of each ...")
-    t = time.perf_counter()
-    ref, amp, logged_magnitude = reference_in_blocks(params, dtype)
-    magnitudes = budget_magnitudes(ref, amp, logged_magnitude, dtype)
-    seconds["numpy reference and amplification"] = time.perf_counter() - t
-    results = {}
-    for i, case in enumerate(cases, 1):
-        progress(f"[{i}/{len(cases)}] {case.id}: training {count} networks x 1000 epochs ...")
+class _Clock:
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    def add(self, label: str, since: float) -> float:
+        now = time.perf_counter()
+        self.seconds[label] = self.seconds.get(label, 0.0) + now - since
+        return now
+
+
+def sweep(
+    cases: list[Case], first_seed: int, count: int, dtype: str, *, recheck_k: int = 3, progress=None
+) -> dict:
+    """Train `count` networks from seeds first_seed.. in the reference and in each case, chunk
+    by chunk; judge each quantity network by network; then rerun `recheck_k` networks of each
+    case (the worst by err/tol, and random ones) through the port's own train. The result, as
+    the JSON report holds it (less the environment)."""
+    progress = progress or stats.Progress(0, quiet=True)
+    clock, start = _Clock(), time.perf_counter()
+    total = stats.Totals(cases, dtype)
+    pieces, length = chunks(first_seed, count)
+    candidates = {c: Candidates(*recheck_seeds(first_seed, count, recheck_k)) for c in cases}
+    for seed0, n in pieces:
         t = time.perf_counter()
-        results[case] = case.port.train_many(params, DATA, ALL_Y_TRUES, PREDICT, **case.kwargs)
-        seconds[case.id] = time.perf_counter() - t
-    rows = [
-        _row(case, q, results[case], ref, magnitudes[q], first_seed) for case in cases for q in QUANTITIES
-    ]
-    seconds["total"] = time.perf_counter() - start
-    return {
-        "verdict": "pass" if all(r["passed"] for r in rows) else "fail",
-        "seeds": {"first": first_seed, "count": count},
-        "dtype": dtype,
-        "checks": rows,
-        "amplification": {
-            "median": float(np.median(amp[:, -1])),
-            "max": float(amp[:, -1].max()),
-            "max_seed": first_seed + int(np.argmax(amp[:, -1])),
-            "networks_over_100": int(np.sum(amp[:, -1] > 100)),
-        },
-        "seconds": seconds,
-        "peak_rss_mb": peak_rss_mb(),
-        "teaching": lessons(ref),
-    }
+        params = draw_many(seed0, n)
+        progress.stage(
+            f"reference, seeds {seed0}..{seed0 + n - 1}, with {len(NUDGE_DIRECTIONS)} nudged copies"
+        )
+        ref, amp, logged = reference_chunk(params, dtype)
+        magnitudes = budget_magnitudes(ref, amp, logged, dtype)
+        total.reference(ref, amp, seed0)
+        t = clock.add("numpy reference and amplification", t)
+        progress.advance(n)
+        for case in cases:
+            progress.stage(f"{case.id}, seeds {seed0}..{seed0 + n - 1}")
+            got, devices = batched(case, params, length, n)
+            per_network = total.judge(case, got, ref, magnitudes, seed0, devices)
+            candidates[case].offer(per_network, got, seed0)
+            t = clock.add(case.id, t)
+            progress.advance(n)
+    t = time.perf_counter()
+    progress.stage(f"recheck: {recheck_k} networks of each implementation through its own train")
+    entries = recheck(cases, candidates, dtype) if recheck_k else []
+    clock.add("recheck through each port's train", t)
+    clock.seconds["total"] = time.perf_counter() - start
+    result = total.result(first_seed, count)
+    result["recheck"] = {"networks_each": recheck_k, "entries": entries}
+    result["seconds"], result["peak_rss_mb"] = clock.seconds, peak_rss_mb()
+    return stats.with_verdict(result)
 
 
-def _row(case: Case, quantity: str, got: BatchResult, ref: BatchResult, magnitude, first_seed: int) -> dict:
-    row = {"id": case.id, "framework": case.framework, "device": case.device, "dtype": case.dtype}
-    row["mode"] = case.mode
-    field = FIELDS[quantity]
-    row |= judge(quantity, getattr(got, field), getattr(ref, field), case.dtype, magnitude)
-    row["worst_seed"] = first_seed + row["worst_network"]
-    row["rerun"] = (
-        f"crosscheck compare --seed {row['worst_seed']} --frameworks numpy,{case.framework} "
-        f"--devices {case.device} --dtypes {case.dtype}"
-    )
-    return row
+def merge(reports: list[dict]) -> dict:
+    """Several sweep reports of disjoint seed ranges (independent jobs) as one: the verdict, each
+    row's worst network, counts and histograms over them all (sweep_stats.merge)."""
+    return stats.with_verdict(stats.merge(reports))

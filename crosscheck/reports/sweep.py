@@ -5,15 +5,36 @@ import numpy as np
 from .json import SCHEMA_VERSION, environment
 from .table import Column, table
 
-COLUMNS = (
-    Column("implementation", 24),
-    Column("quantity", 13),
-    Column("max abs err", 11, ">"),
-    Column("err/tol", 9, ">"),
-    Column("failing", 7, ">"),
-    Column("worst seed", 10, ">"),
-    Column("verdict"),
-)
+
+def _columns(rows: list[dict]) -> tuple[Column, ...]:
+    width = max([24, *(len(r["id"]) for r in rows)])  # the implementation column fits the longest id
+    return (
+        Column("implementation", width),
+        Column("quantity", 13),
+        Column("max abs err", 11, ">"),
+        Column("err/tol", 9, ">"),
+        Column("failing", 7, ">"),
+        Column("worst seed", 10, ">"),
+        Column("verdict"),
+    )
+
+
+def _recheck_columns(entries: list[dict]) -> tuple[Column, ...]:
+    width = max([24, *(len(e["id"]) for e in entries)])
+    return (
+        Column("implementation", width),
+        Column("seed", 10, ">"),
+        Column("picked", 6),
+        Column("own train", 9, ">"),
+        Column("batched", 9, ">"),
+        Column("batched vs own", 14, ">"),
+        Column("verdict"),
+    )
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """ "1 network", "2 networks"."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 def to_json(result: dict, status: dict, skipped=()) -> dict:
@@ -22,28 +43,86 @@ def to_json(result: dict, status: dict, skipped=()) -> dict:
     return data | {"environment": environment(status)}
 
 
+def _ratio(value) -> str:
+    return "inf" if value is None else f"{value:.3f}"
+
+
 def _rows(report: dict):
     for r in report["checks"]:
-        ratio = "inf" if r["ratio"] is None else f"{r['ratio']:.3f}"
         abs_err = "nan" if r["max_abs_err"] is None else f"{r['max_abs_err']:.2g}"
         verdict = "PASS" if r["passed"] else "FAIL"
         failing, worst = str(r["failing_networks"]), str(r["worst_seed"])
-        yield (r["id"], r["quantity"], abs_err, ratio, failing, worst, verdict)
+        yield (r["id"], r["quantity"], abs_err, _ratio(r["ratio"]), failing, worst, verdict)
+
+
+def _largest(ratios: dict) -> str:
+    """The largest err/tol of a recheck's quantities (inf when one is)."""
+    if not ratios:
+        return "-"
+    return _ratio(None if None in ratios.values() else max(ratios.values()))
+
+
+def _recheck(report: dict) -> list[str]:
+    recheck = report.get("recheck", {})
+    entries = recheck.get("entries", [])
+    if not entries:
+        return ["recheck: none (--recheck 0)", ""] if "recheck" in report else []
+    rows = [
+        (e["id"], str(e["seed"]), e["picked"], _largest(e["own_train"]), _largest(e["batched"]),
+         _largest(e["batched_vs_own"]), "PASS" if e["passed"] else "FAIL")
+        for e in entries
+    ]  # fmt: skip
+    lines = [
+        f"recheck: {plural(recheck['networks_each'], 'network')} of each implementation (the worst by "
+        "err/tol, and at random) trained again by the port's own train, judged as "
+        "`crosscheck compare --seed S` judges it (own train); the batched result against the reference "
+        "(batched) and against the own train (batched vs own), with the same budget:",
+        *table(_recheck_columns(entries), rows),
+    ]
+    for e in entries:
+        if not e["passed"]:
+            lines += [f"  seed {e['seed']}, {e['id']}:", *(f"    {line}" for line in e["failures"])]
+            lines.append(f"    rerun it: {e['rerun']}")
+    return [*lines, ""]
+
+
+def _closest(report: dict) -> list[str]:
+    worst = max(report["checks"], key=lambda r: np.inf if r["ratio"] is None else r["ratio"], default=None)
+    if worst is None:
+        return []
+    own = next(
+        (e for e in report.get("recheck", {}).get("entries", [])
+         if e["seed"] == worst["worst_seed"] and e["id"] == worst["id"]),
+        None,
+    )  # fmt: skip
+    shown = "" if own is None else f" (its recheck row: {_ratio(own['own_train'].get(worst['quantity']))})"
+    return [
+        f"rerun the closest call ({worst['id']}, {worst['quantity']}, seed {worst['worst_seed']}, "
+        f"{_ratio(worst['ratio'])} of budget) alone:",
+        f"  {worst['rerun']}",
+        "    judges it with the same budget (the amplification after every step, as here) but trains it "
+        f"with the port's own train, not train_many: it shows the own train's err/tol{shown}",
+        f"  {worst['rerun_batched']}",
+        f"    the batched figure itself, {_ratio(worst['ratio'])}",
+    ]
 
 
 def _measures(report: dict) -> list[str]:
     a = report["amplification"]
+    over = a["networks_over_100"]
     lines = [
         f"amplification of a one-ulp nudge by the reference (budget multiplier): median {a['median']:.2g}, "
-        f"max {a['max']:.3g} (seed {a['max_seed']}); {a['networks_over_100']} networks over 100, "
+        f"max {a['max']:.3g} (seed {a['max_seed']}); {plural(over, 'network')} over 100, "
         "verified only that loosely",
+        "devices: "
+        + "; ".join(dict.fromkeys(f"{r['id']} {', '.join(r.get('devices', []))}" for r in report["checks"])),
         "time: " + ", ".join(f"{k} {v:.2f} s" for k, v in report["seconds"].items()),
         f"peak memory (resident): {report['peak_rss_mb']:.0f} MB",
     ]
-    worst = max(report["checks"], key=lambda r: np.inf if r["ratio"] is None else r["ratio"], default=None)
-    if worst is not None:
-        lines.append(f"rerun the closest call alone: {worst['rerun']}")
-    return lines
+    if report.get("jobs"):
+        lines[-2] += f" (summed over {plural(report['jobs'], 'job')})"
+        lines[-1] += " (the largest of the jobs)"
+    return [*lines, *_closest(report)]
 
 
 def _lesson(report: dict) -> list[str]:
@@ -60,26 +139,43 @@ def _lesson(report: dict) -> list[str]:
     ]
 
 
+def _verdict(report: dict) -> str:
+    n = report["seeds"]["count"]
+    failed = [r for r in report["checks"] if not r["passed"]]
+    mismatched = [e for e in report.get("recheck", {}).get("entries", []) if not e["passed"]]
+    if failed or mismatched:
+        parts = (
+            [f"{plural(len(failed), 'row disagrees', 'rows disagree')} on at least one network"]
+            if failed
+            else []
+        )
+        if mismatched:
+            seeds = ", ".join(f"{e['id']} seed {e['seed']}" for e in mismatched)
+            parts.append(
+                f"the port's own train disagrees on {plural(len(mismatched), 'rechecked network')} ({seeds})"
+            )
+        return "FAIL: " + "; ".join(parts)
+    everyone = f"all {n} networks" if n != 1 else "the 1 network"
+    return f"PASS: every framework agrees with the reference on {everyone}"
+
+
 def render(report: dict) -> str:
     """The sweep report as text."""
     seeds, n = report["seeds"], report["seeds"]["count"]
-    last = seeds["first"] + n - 1
-    failed = [r for r in report["checks"] if not r["passed"]]
-    if failed:
-        verdict = f"FAIL: {len(failed)} rows disagree on at least one network"
-    else:
-        verdict = f"PASS: every framework agrees with the reference on all {n} networks"
+    ranges = ", ".join(f"{a}..{a + k - 1}" for a, k in seeds.get("ranges", [[seeds["first"], n]]))
+    merged = f", merged from {plural(report['jobs'], 'job')}" if report.get("jobs") else ""
     lines = [
-        f"nn-crosscheck sweep: {n} networks (seeds {seeds['first']}..{last}), {report['dtype']}, each",
+        f"nn-crosscheck sweep: {plural(n, 'network')} (seeds {ranges}{merged}), {report['dtype']}, each",
         "framework against the NumPy reference, network by network",
         *report.get("skipped", []),
         "",
-        *table(COLUMNS, _rows(report)),
+        *table(_columns(report["checks"]), _rows(report)),
         "",
+        *_recheck(report),
         *_measures(report),
         "",
         *_lesson(report),
         "",
-        verdict,
+        _verdict(report),
     ]
     return "\n".join(lines)
