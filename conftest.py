@@ -5,6 +5,9 @@ a device that is not present is a skip with its reason. Precision is pinned once
 any test runs (crosscheck.engine.precision), and the header says what is in force.
 """
 
+import contextlib
+import io
+import json
 import os
 import shutil
 import subprocess
@@ -107,3 +110,28 @@ def drifted():
     ports.load_spec(str(Path(__file__).parent / "tests" / "drifted_port.py"))
     yield
     ports.unregister("drifted")
+
+
+def _command_output(argv: list[str]) -> tuple[int, str]:
+    """A crosscheck command run in this process: its exit status and stdout."""
+    from crosscheck.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(argv)
+    return code, out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def selftest_run(tmp_path_factory) -> tuple[int, str, dict]:
+    """`crosscheck selftest --json`, run once for every test that reads it (minutes): its exit
+    status, its table and its JSON report."""
+    path = tmp_path_factory.mktemp("selftest") / "selftest.json"
+    code, out = _command_output(["selftest", "--quiet", "--json", str(path)])
+    return code, out, json.loads(path.read_text())
+
+
+@pytest.fixture(scope="session")
+def article_run() -> tuple[int, str]:
+    """`crosscheck article`, run once for every test that reads it."""
+    return _command_output(["article"])

@@ -157,7 +157,7 @@ def test_drifted_port_fails_and_the_locator_names_step_and_parameter(capsys, tmp
     assert f"first divergence at step {step} (epoch {step // 4}, sample Charlie), parameter w4" in out
     row = next(line for line in out.splitlines() if "trajectory" in line and "FAIL" in line)
     assert row.split()[-1] == "FAIL"
-    assert out.splitlines()[-1].startswith("FAIL: 1 of 2 implementations disagree: drifted-cpu-float64")
+    assert out.splitlines()[-1].startswith("FAIL: 1 of 2 implementations disagrees: drifted-cpu-float64")
 
 
 def test_compare_from_a_seed_and_from_a_weights_file(capsys, tmp_path):
@@ -191,8 +191,8 @@ def test_plot_is_written(capsys, tmp_path):
     assert path.stat().st_size > 20_000
 
 
-def test_article_walkthrough_prints_the_articles_values_beside_each_framework(capsys):
-    code, out, _ = run(capsys, "article")
+def test_article_walkthrough_prints_the_articles_values_beside_each_framework(article_run):
+    code, out = article_run
     assert code == 0
     available = [f for f, err in ports.availability().items() if err is None]
     header = next(line for line in out.splitlines() if line.strip().startswith("article"))
@@ -217,3 +217,10 @@ def test_article_walkthrough_prints_the_articles_values_beside_each_framework(ca
     ]
     assert len(partials) == 10  # dL/dw1 in section 4, then the nine of section 5
     assert "0.946160229" in out and "0.0398503715" in out  # Emily and Frank in every column
+
+
+def test_one_implementation_is_named_not_counted(capsys):
+    """No "all 1 implementations": a lone implementation's verdict names it."""
+    assert main(["compare", "--frameworks", "numpy", "--dtypes", "float64", "--quiet"]) == 0
+    out, _ = capsys.readouterr()
+    assert out.splitlines()[-1] == "PASS: numpy-cpu-float64 agrees with the reference"

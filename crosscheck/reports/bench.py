@@ -4,7 +4,7 @@ from .json import SCHEMA_VERSION, environment, versions_line
 from .table import Column, table
 
 COLUMNS = (
-    Column("", 10),
+    Column("framework", 11),
     Column("mode", 15, gap=" "),
     Column("dtype", 8, gap=" "),
     Column("median s", 10, ">", gap=" "),

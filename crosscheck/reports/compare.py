@@ -163,8 +163,12 @@ def table_lines(reports: list[CaseReport]) -> list[str]:
 
 def verdict_line(reports: list[CaseReport]) -> str:
     failed = [r.case.id for r in reports if not r.passed]
+    if len(reports) == 1:
+        verdict = "FAIL" if failed else "PASS"
+        return f"{verdict}: {reports[0].case.id} {'disagrees' if failed else 'agrees'} with the reference"
     if failed:
-        return f"FAIL: {len(failed)} of {len(reports)} implementations disagree: {', '.join(failed)}"
+        verb = "disagrees" if len(failed) == 1 else "disagree"
+        return f"FAIL: {len(failed)} of {len(reports)} implementations {verb}: {', '.join(failed)}"
     return f"PASS: all {len(reports)} implementations agree with the reference on every quantity"
 
 

@@ -22,7 +22,9 @@ def render(results: list[dict]) -> str:
         rows.append((r["name"], made_from, "yes" if r["caught"] else "NO", r["check"] or "-", ratio,
                      note + r["description"]))  # fmt: skip
     survivors = [r["name"] for r in results if not r["caught"]]
-    if survivors:
+    if len(results) == 1:
+        verdict = f"FAIL: the mutant survived: {survivors[0]}" if survivors else "PASS: the mutant was caught"
+    elif survivors:
         verdict = f"FAIL: {len(survivors)} of {len(results)} mutants survived: {', '.join(survivors)}"
     else:
         verdict = f"PASS: all {len(results)} mutants caught"

@@ -1,0 +1,116 @@
+"""README's shown outputs are what the commands print today.
+
+Each block README marks with `<!-- output: NAME -->` is checked against a fresh run of what the
+text beside it says produced it. A `...` line in a block stands for lines left out; the rest must
+appear in the output in order. Whitespace runs count as one space (README wraps long lines and
+the tables realign), and the seconds a training took are not compared.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+import ports
+from crosscheck.cli import main
+from crosscheck.engine.checks import training_checks
+from crosscheck.engine.mutants import MUTANTS
+from reference import SHARED_WEIGHTS
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+HOMEWORK = ROOT / "examples" / "homework" / "homework.py"
+# README's sed line, as Python: dL/dw2 takes x1 where the chain rule has x2.
+SED = r"sed 's/d_hidden1 \* x\[1\]/d_hidden1 * x[0]/' examples/homework/homework.py > /tmp/demo/buggy.py"
+SLIP = ("d_hidden1 * x[1]", "d_hidden1 * x[0]")
+SHOWN_AS = "/tmp/demo"  # where README's commands run
+
+
+def blocks(name: str) -> list[list[str]]:
+    """Every block README marks with `name`: its indented lines, the indentation removed."""
+    found = re.findall(rf"<!-- output: {re.escape(name)} -->\n\n((?:    .*\n|\n(?=    ))+)", README)
+    assert found, f"README has no block marked <!-- output: {name} -->"
+    return [[line[4:] for line in block.rstrip("\n").split("\n")] for block in found]
+
+
+def _flat(text: str) -> str:
+    text = re.sub(r"trained in [0-9.]+ s", "trained in T s", text)
+    return " ".join(text.split())
+
+
+def assert_shown(name: str, output: str) -> None:
+    """Each block's runs of lines between `...` lines appear in `output`, in order."""
+    flat = _flat(output)
+    for block in blocks(name):
+        at = 0
+        runs = "\n".join("\0" if line.strip() == "..." else line for line in block).split("\0")
+        for run in (_flat(r) for r in runs):
+            if not run:
+                continue
+            found = flat.find(run, at)
+            assert found >= 0, f"README block {name!r} is not what the command prints now:\n{run}\n\n{output}"
+            at = found + len(run)
+
+
+def _needs(*frameworks: str) -> None:
+    status = ports.availability()
+    missing = [status.get(f) or f"{f}: not registered" for f in frameworks if status.get(f, True)]
+    if missing:
+        pytest.skip("; ".join(missing))
+
+
+def run(capsys, *argv: str) -> str:
+    main(list(argv))
+    return capsys.readouterr().out
+
+
+def test_compare_excerpt(capsys):
+    _needs("torch")
+    argv = ("--frameworks", "torch", "--dtypes", "float32", "--modes", "eager", "--quiet")
+    out = run(capsys, "compare", *argv)
+    assert_shown("compare", out)
+
+
+def test_a_buggy_copy_of_the_homework_port_and_its_bundle(capsys, tmp_path, monkeypatch):
+    assert SED in README
+    text = HOMEWORK.read_text()
+    assert text.count(SLIP[0]) == 1, "README's sed line no longer makes one change to homework.py"
+    (tmp_path / "buggy.py").write_text(text.replace(*SLIP))
+    monkeypatch.chdir(tmp_path)
+    args = ("--port", "buggy.py", "--frameworks", "homework", "--dtypes", "float64", "--repro", "bundle")
+    try:
+        out = run(capsys, "compare", *args, "--quiet")
+    finally:
+        ports.unregister("homework")
+    assert_shown("buggy-homework", out)
+    commands = (tmp_path / "bundle" / "commands.sh").read_text()
+    shown = commands.replace(str(tmp_path), SHOWN_AS).replace(sys.executable, "python")
+    assert_shown("repro-commands", shown)
+
+
+def test_the_drift_the_locator_finds(capsys, drifted):
+    out = run(capsys, "compare", "--frameworks", "drifted", "--dtypes", "float64", "--quiet")
+    assert_shown("drifted", out)
+
+
+def test_selftest_table(selftest_run):
+    _needs(*sorted({m.framework for m in MUTANTS}))
+    _, out, _ = selftest_run
+    assert_shown("selftest", out)
+
+
+def test_article_sections(article_run):
+    _needs("torch", "jax", "tensorflow", "scalar")
+    _, out = article_run
+    assert_shown("article", out)
+
+
+def test_a_failure_message_under_pytest():
+    (mutant,) = [m for m in MUTANTS if m.name == "reversed_samples"]
+    _needs(mutant.framework)
+    checks = training_checks(mutant.case(), SHARED_WEIGHTS)
+    (loss_log,) = [c for c in checks if c.quantity == "loss_log"]
+    assert not loss_log.passed
+    assert_shown("reversed-samples", loss_log.describe())
+
