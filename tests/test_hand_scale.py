@@ -1,9 +1,10 @@
-"""Weights a person might write by hand (|w| up to 33, one decimal, no deliberate cancellation)
-where budgets in eps of the value alone raised false alarms: before the budgets followed the
-magnitude of what was rounded, jax-cpu-float32-jit failed these at 6.4, 3.7, 2.8, 1.7 and 1.03
-times its budget (gradients and loss; the hidden slopes h (1 - h) near saturation, computed by
-JAX's own formula, round differently from the reference's), while numpy and torch passed. Every
-correct implementation must pass them.
+"""Weights a person might write by hand (|w| up to 33, one decimal, nothing cancelling on
+purpose) where budgets in eps of the value alone raised false alarms: before the budgets followed
+the magnitude of what was rounded, jax-cpu-float32-jit failed these at 6.4, 3.7, 2.8, 1.7 and
+1.03 times its budget (gradients and loss) while numpy and torch passed. The cause is
+cancellation by chance: in the first set, Bob's h1 sum is 6.8 x 25 - 30.7 x 6 + 12.3 = -1.9,
+terms of ~180 rounded to a result ~100 times smaller, which JAX rounds differently from the
+reference. Every correct implementation must pass them.
 """
 
 import numpy as np
