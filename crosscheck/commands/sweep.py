@@ -12,7 +12,7 @@ from pathlib import Path
 import ports
 
 from ..engine.cases import one, select
-from ..engine.sweep import MAX_SEEDS, merge, sweep
+from ..engine.sweep import MAX_SEEDS, ReferenceProcess, merge, sweep
 from ..engine.sweep_stats import MergeError, Progress
 from ..errors import UsageError
 from ..reports import sweep as report
@@ -61,13 +61,21 @@ def run(args) -> int:
     _check_args(args)
     device = one(args.devices, "cpu", "--devices", "sweep")
     dtype = one(args.dtypes, "float64", "--dtypes", "sweep")
-    selection = select(args.frameworks, (device,), (dtype,), args.modes, without_reference=True)
-    cases, skipped = batched(selection.cases if args.modes else sweep_modes(selection.cases))
-    progress = Progress(args.seeds * (1 + len(cases)), quiet=args.quiet)
+    # The reference starts now, in its own process, while the frameworks are imported here.
+    reference = ReferenceProcess(args.first_seed, args.seeds, dtype)
     try:
-        result = sweep(cases, args.first_seed, args.seeds, dtype, recheck_k=args.recheck, progress=progress)
+        selection = select(args.frameworks, (device,), (dtype,), args.modes, without_reference=True)
+        cases, skipped = batched(selection.cases if args.modes else sweep_modes(selection.cases))
+        progress = Progress(args.seeds * (1 + len(cases)), quiet=args.quiet)
+        try:
+            result = sweep(
+                cases, args.first_seed, args.seeds, dtype,
+                recheck_k=args.recheck, progress=progress, reference=reference,
+            )  # fmt: skip
+        finally:
+            progress.close()
     finally:
-        progress.close()
+        reference.close()
     data = report.to_json(result, selection.status, skipped)
     print(report.render(data))
     if args.json:

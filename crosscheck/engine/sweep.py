@@ -16,7 +16,9 @@ run as separate jobs give the whole range's numbers exactly.
 """
 
 import resource
+import sys
 import time
+import traceback
 
 import numpy as np
 
@@ -64,9 +66,7 @@ def reference_chunk(params: dict, dtype: str):
         for i in range(0, n, REFERENCE_BLOCK)
     ]
     fields = [np.concatenate([part[0][j] for part in parts]) for j in range(3)]
-    return dict(zip(stats.QUANTITIES, fields)), *(
-        np.concatenate([part[i] for part in parts]) for i in (1, 2)
-    )
+    return dict(zip(stats.QUANTITIES, fields)), *(np.concatenate([part[i] for part in parts]) for i in (1, 2))
 
 
 def budget_magnitudes(ref: dict, amp: np.ndarray, logged: np.ndarray, dtype: str) -> dict:
@@ -116,36 +116,123 @@ class _Clock:
         return now
 
 
+REFERENCE = "numpy reference and amplification"
+
+
+def reference_results(first_seed: int, count: int, dtype: str):
+    """Each chunk's reference in order: (results, amplification at the end, magnitudes, seconds)."""
+    for seed0, n in chunks(first_seed, count)[0]:
+        start = time.perf_counter()
+        ref, amp, logged = reference_chunk(draw_many(seed0, n), dtype)
+        yield ref, amp, budget_magnitudes(ref, amp, logged, dtype), time.perf_counter() - start
+
+
+def _produce(first_seed: int, count: int, dtype: str, out) -> None:
+    try:
+        for item in reference_results(first_seed, count, dtype):
+            out.put(item)
+        out.put(("done", peak_rss_mb()))
+    except BaseException:  # everything goes back to the parent, which raises it
+        out.put(("error", traceback.format_exc()))
+
+
+class ReferenceProcess:
+    """The reference's chunks computed in a child process, forked before any framework is
+    imported, a chunk or two ahead of the frameworks: the NumPy reference (the largest single
+    part of a sweep) and the frameworks' imports and runs then use two cores at once. Where
+    fork is unavailable (Windows), or a framework is already imported (their thread pools do
+    not survive a fork: a sweep called from a test), the chunks are computed in this process
+    when asked for; the numbers are the same either way."""
+
+    def __init__(self, first_seed: int, count: int, dtype: str):
+        import multiprocessing
+
+        self.args, self.peak_rss_mb, self.process = (first_seed, count, dtype), 0.0, None
+        loaded = any(name in sys.modules for name in ("torch", "jax", "tensorflow"))
+        if "fork" in multiprocessing.get_all_start_methods() and not loaded:
+            context = multiprocessing.get_context("fork")
+            self.queue = context.Queue(maxsize=2)
+            self.process = context.Process(target=_produce, args=(*self.args, self.queue), daemon=True)
+            self.process.start()
+
+    def __iter__(self):
+        if self.process is None:
+            yield from reference_results(*self.args)
+            return
+        while True:
+            item = self._get()
+            if item[0] == "done":
+                self.peak_rss_mb = item[1]
+                self.process.join()
+                return
+            yield item
+
+    def _get(self):
+        import queue
+
+        while True:
+            try:
+                item = self.queue.get(timeout=1)
+            except queue.Empty:
+                if not self.process.is_alive():
+                    raise RuntimeError(
+                        f"the reference process ended (exit {self.process.exitcode})"
+                    ) from None
+                continue
+            if item[0] == "error":
+                raise RuntimeError(f"the reference process failed:\n{item[1]}")
+            return item
+
+    def close(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+
+
 def sweep(
-    cases: list[Case], first_seed: int, count: int, dtype: str, *, recheck_k: int = 3, progress=None
+    cases: list[Case],
+    first_seed: int,
+    count: int,
+    dtype: str,
+    *,
+    recheck_k: int = 3,
+    progress=None,
+    reference: ReferenceProcess | None = None,
 ) -> dict:
     """Train `count` networks from seeds first_seed.. in the reference and in each case, chunk
     by chunk; judge each quantity network by network; then rerun `recheck_k` networks of each
-    case (the worst by err/tol, and random ones) through the port's own train. The result, as
-    the JSON report holds it (less the environment)."""
+    case (the worst by err/tol, and random ones) through the port's own train. `reference`:
+    where the reference's chunks come from (started early by the command; default: started
+    here). The result, as the JSON report holds it (less the environment)."""
     progress = progress or stats.Progress(0, quiet=True)
     clock, start = _Clock(), time.perf_counter()
     total = stats.Totals(cases, dtype)
     pieces, length = chunks(first_seed, count)
     candidates = {c: Candidates(*recheck_seeds(first_seed, count, recheck_k)) for c in cases}
-    for seed0, n in pieces:
-        t = time.perf_counter()
-        params = draw_many(seed0, n)
-        progress.stage(
-            f"reference, seeds {seed0}..{seed0 + n - 1}, with {len(NUDGE_DIRECTIONS)} nudged copies"
-        )
-        ref, amp, logged = reference_chunk(params, dtype)
-        magnitudes = budget_magnitudes(ref, amp, logged, dtype)
-        total.reference(ref, amp, seed0)
-        t = clock.add("numpy reference and amplification", t)
-        progress.advance(n)
-        for case in cases:
-            progress.stage(f"{case.id}, seeds {seed0}..{seed0 + n - 1}")
-            got, devices = batched(case, params, length, n)
-            per_network = total.judge(case, got, ref, magnitudes, seed0, devices)
-            candidates[case].offer(per_network, got, seed0)
-            t = clock.add(case.id, t)
+    reference = reference or ReferenceProcess(first_seed, count, dtype)
+    try:
+        references = iter(reference)
+        for seed0, n in pieces:
+            params, results = draw_many(seed0, n), {}
+            for case in cases:
+                progress.stage(f"{case.id}, seeds {seed0}..{seed0 + n - 1}")
+                t = time.perf_counter()
+                results[case] = batched(case, params, length, n)
+                clock.add(case.id, t)
+                progress.advance(n)
+            progress.stage(
+                f"reference, seeds {seed0}..{seed0 + n - 1}, {len(NUDGE_DIRECTIONS)} nudged copies"
+            )
+            t = time.perf_counter()
+            ref, amp, magnitudes, seconds = next(references)
+            clock.add("waiting for the reference", t)
+            clock.seconds[REFERENCE] = clock.seconds.get(REFERENCE, 0.0) + seconds
+            total.reference(ref, amp, seed0)
             progress.advance(n)
+            for case, (got, devices) in results.items():
+                candidates[case].offer(total.judge(case, got, ref, magnitudes, seed0, devices), got, seed0)
+        next(references, None)  # the process's last word: its peak memory
+    finally:
+        reference.close()
     t = time.perf_counter()
     progress.stage(f"recheck: {recheck_k} networks of each implementation through its own train")
     entries = recheck(cases, candidates, dtype) if recheck_k else []
@@ -153,7 +240,8 @@ def sweep(
     clock.seconds["total"] = time.perf_counter() - start
     result = total.result(first_seed, count)
     result["recheck"] = {"networks_each": recheck_k, "entries": entries}
-    result["seconds"], result["peak_rss_mb"] = clock.seconds, peak_rss_mb()
+    result["seconds"] = clock.seconds
+    result["peak_rss_mb"] = peak_rss_mb() + reference.peak_rss_mb
     return stats.with_verdict(result)
 
 

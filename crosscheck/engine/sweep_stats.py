@@ -281,6 +281,7 @@ def merge(reports: list[dict]) -> dict:
             f"the reports are of different dtypes: {', '.join(sorted({r['dtype'] for r in reports}))}"
         )
     ranges = _ranges(reports)
+    reports = sorted(reports, key=lambda r: r["seeds"]["ranges"][0][0])  # in seed order, as given or not
     first, count = ranges[0][0], sum(n for _, n in ranges)
     seconds: dict[str, float] = {}
     for r in reports:
