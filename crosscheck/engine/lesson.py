@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import ports
-from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, deriv_sigmoid, sigmoid
+from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, OurNeuralNetwork, deriv_sigmoid, partials, sigmoid
 from reference import article as a
 from reference.article import LOG_EVERY
 
@@ -83,6 +83,7 @@ def _by_hand() -> dict[str, float]:
         "dL/dypred": -2 * (y_true - y_pred),
         "dypred/dh1": params["w5"] * deriv_sigmoid(sum_o),
         "dh1/dw1": xs[0] * deriv_sigmoid(sum_h),
+        "dL/dw1": partials(OurNeuralNetwork(params), xs, y_true)[1]["w1"],  # their product
     }
 
 
@@ -96,8 +97,8 @@ def backprop(cases: dict[str, Case]) -> tuple[Section, dict]:
     autograd = [n for n in cases if n != "numpy"]
     hand, p = _by_hand(), a.BACKPROP_PRINTED
     rows = [["y_pred", f"{p['y_pred']}", hand["y_pred"], *(pred[n] for n in autograd)]]
-    rows += [[f, f"{p[f]}", hand[f], *("(autograd)" for _ in autograd)] for f in list(hand)[1:]]
-    rows.append(["dL/dw1", f"{p['dL/dw1']}", *(results[n][1]["w1"] for n in cases)])
+    rows += [[f, f"{p[f]}", hand[f], *("(autograd)" for _ in autograd)] for f in list(hand)[1:-1]]
+    rows.append(["dL/dw1", f"{p['dL/dw1']}", hand["dL/dw1"], *(results[n][1]["w1"] for n in autograd)])
     notes = ["The article multiplies factors it rounded first (0.0214); at full precision dL/dw1 = 0.02147."]
     if autograd:
         names = " and ".join(autograd)

@@ -74,8 +74,9 @@ def _predictions(reports: list[CaseReport]) -> lesson.Table:
 
 
 def _code(reports: list[CaseReport]) -> list[dict]:
-    """Each framework's step code, the NumPy reference (the hand derivation) first."""
-    frameworks = sorted(dict.fromkeys(r.case.framework for r in reports), key=lambda f: f != "numpy")
+    """Each framework's step code, the NumPy reference (the hand derivation) first, whether or
+    not it was selected (every run is compared with it)."""
+    frameworks = dict.fromkeys(["numpy", *(r.case.framework for r in reports)])
     return [{"name": f, "label": ports.info(f).label, "parts": step_code(f)} for f in frameworks]
 
 
