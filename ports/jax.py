@@ -10,7 +10,6 @@ jax.disable_jit() costs about 65 ms a step, four minutes a training run).
 """
 
 import functools
-import os
 import sys
 
 import jax
@@ -284,15 +283,6 @@ def _mesh(device: str):
     return jax.sharding.Mesh(np.array(jax.devices("cuda" if device == "cuda" else device)), ("networks",))
 
 
-def _compilation_cache() -> None:
-    """JAX's persistent compilation cache, where the user has not set one: the sweep's compiled
-    scan is then compiled once per machine, not once per run (~0.5-1 s each time, measured)."""
-    if jax.config.jax_compilation_cache_dir is None:
-        root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        jax.config.update("jax_compilation_cache_dir", os.path.join(root, "nn-crosscheck", "jax"))
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
-
-
 def train_many(
     params: dict,
     data,
@@ -312,8 +302,6 @@ def train_many(
     dev = _check(dtype, device, mode)
     if epochs % LOG_EVERY:
         raise PortError(f"jax: train_many needs epochs divisible by {LOG_EVERY}, got {epochs}")
-    if mode == "jit":
-        _compilation_cache()
     mesh = _mesh(device)
     shard = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("networks"))
     everywhere = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())

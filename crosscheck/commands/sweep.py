@@ -7,6 +7,8 @@ rerun alone with `crosscheck compare --seed S`.
 """
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import ports
@@ -45,6 +47,22 @@ def sweep_modes(cases: list) -> list:
     return chosen
 
 
+def compilation_caches() -> None:
+    """JAX's and TensorFlow's persistent compilation caches, where the user has set none: the
+    sweep's compiled loops are then compiled once per machine, not once per run (measured here:
+    TensorFlow's XLA sweep 2.2 s -> 0.6 s for one network, JAX's 0.8 s -> 0.2 s). Set before the
+    framework is imported (both read these then), so never for one a caller already imported."""
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nn-crosscheck"
+    if "jax" not in sys.modules:
+        os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(root / "jax"))
+        os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.2")
+    flags = os.environ.get("TF_XLA_FLAGS", "")
+    if "tensorflow" not in sys.modules and "tf_xla_persistent_cache_directory" not in flags:
+        os.environ["TF_XLA_FLAGS"] = (
+            f"{flags} --tf_xla_persistent_cache_directory={root / 'tensorflow'}".strip()
+        )
+
+
 def _check_args(args) -> None:
     writable(args.json, "the JSON report")
     if not 1 <= args.seeds <= MAX_SEEDS:
@@ -61,6 +79,7 @@ def run(args) -> int:
     _check_args(args)
     device = one(args.devices, "cpu", "--devices", "sweep")
     dtype = one(args.dtypes, "float64", "--dtypes", "sweep")
+    compilation_caches()
     # The reference starts now, in its own process, while the frameworks are imported here.
     reference = ReferenceProcess(args.first_seed, args.seeds, dtype)
     try:
