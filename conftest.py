@@ -68,7 +68,8 @@ def case(request):
 
 # The determinism test compares this process's compare run with one in a fresh process. That run
 # takes as long as a whole compare, so it starts as soon as the test is collected, on the second
-# core, and the test waits for it.
+# core, and the test waits for it. Under pytest-xdist every worker collects every test, so there
+# it starts when the test asks for it: the other workers keep the cores busy meanwhile.
 _EARLY_RUN = pytest.StashKey[tuple]()
 # float32 on the CPU: the dtype where a reordered sum would show first, at half the cost of both.
 DETERMINISM_ARGS = ("--devices", "cpu", "--dtypes", "float32", "--quiet")
@@ -76,13 +77,18 @@ DETERMINISM_ARGS = ("--devices", "cpu", "--dtypes", "float32", "--quiet")
 
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected what they will
 def pytest_collection_modifyitems(session, config, items):
-    if any(item.get_closest_marker("fresh_process_compare") for item in items):
-        path = Path(tempfile.mkdtemp(prefix="nn-crosscheck-")) / "fresh.json"
-        argv = [sys.executable, "-m", "crosscheck", "compare", *DETERMINISM_ARGS, "--json", str(path)]
-        proc = subprocess.Popen(
-            argv, cwd=Path(__file__).parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        config.stash[_EARLY_RUN] = (proc, path)
+    under_xdist = "PYTEST_XDIST_WORKER" in os.environ
+    if not under_xdist and any(item.get_closest_marker("fresh_process_compare") for item in items):
+        _start_fresh_compare(config)
+
+
+def _start_fresh_compare(config) -> None:
+    path = Path(tempfile.mkdtemp(prefix="nn-crosscheck-")) / "fresh.json"
+    argv = [sys.executable, "-m", "crosscheck", "compare", *DETERMINISM_ARGS, "--json", str(path)]
+    proc = subprocess.Popen(
+        argv, cwd=Path(__file__).parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    config.stash[_EARLY_RUN] = (proc, path)
 
 
 def pytest_unconfigure(config):
@@ -97,6 +103,8 @@ def pytest_unconfigure(config):
 @pytest.fixture
 def fresh_process_compare(request) -> tuple[Path, tuple[str, ...]]:
     """The JSON report of `crosscheck compare` run in a fresh process, and its arguments."""
+    if _EARLY_RUN not in request.config.stash:
+        _start_fresh_compare(request.config)
     proc, path = request.config.stash[_EARLY_RUN]
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err.decode()
@@ -131,7 +139,13 @@ def selftest_run(tmp_path_factory) -> tuple[int, str, dict]:
     return code, out, json.loads(path.read_text())
 
 
+BUILTINS = ("numpy", "torch", "jax", "tensorflow", "scalar")
+
+
 @pytest.fixture(scope="session")
-def article_run() -> tuple[int, str]:
-    """`crosscheck article`, run once for every test that reads it."""
-    return _command_output(["article"])
+def article_run() -> tuple[int, str, tuple[str, ...]]:
+    """`crosscheck article` on the built-in ports importable here (README shows it with all
+    five), run once for every test that reads it: exit status, output, the frameworks."""
+    status = ports.availability()
+    frameworks = tuple(f for f in BUILTINS if not status.get(f, "absent"))
+    return (*_command_output(["article", "--frameworks", ",".join(frameworks)]), frameworks)

@@ -102,7 +102,7 @@ def test_selftest_table(selftest_run):
 
 def test_article_sections(article_run):
     _needs("torch", "jax", "tensorflow", "scalar")
-    _, out = article_run
+    _, out, _ = article_run
     assert_shown("article", out)
 
 
