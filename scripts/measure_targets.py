@@ -5,13 +5,19 @@
   article's script in tests/article_script.py doing the same (median of 7 each)
 - suite: the README's test command, `python -m pytest -q` with CI=true (one run), as a multiple
   of the import time
-Run: python scripts/measure_targets.py [--no-suite]
+- sweep: `crosscheck sweep --seeds 10000 --json s.json` (median of 3, the first of which may
+  fill the compilation caches) as a multiple of `python -m reference --seed 0` measured above;
+  and the sweep's peak memory for 20,000 and for 200,000 networks (the command's own and its
+  reference process's peaks, from its JSON report; one run each, several minutes for 200,000)
+Run: python scripts/measure_targets.py [--no-suite] [--no-sweep] [--no-memory]
 """
 
+import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,6 +55,47 @@ def in_process_training() -> tuple[float, float]:
     )
 
 
+def sweep_report(seeds: int, directory: str) -> tuple[float, dict]:
+    """One `crosscheck sweep --seeds N`: its wall time and its JSON report."""
+    path = Path(directory) / f"sweep_{seeds}.json"
+    argv = [
+        sys.executable,
+        "-m",
+        "crosscheck",
+        "sweep",
+        "--seeds",
+        str(seeds),
+        "--quiet",
+        "--json",
+        str(path),
+    ]
+    seconds = wall(argv, 1)
+    return seconds, json.loads(path.read_text())
+
+
+def sweep_targets(reference: float) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        if "--no-sweep" not in sys.argv:
+            runs = [sweep_report(10_000, directory) for _ in range(3)]
+            seconds = statistics.median(t for t, _ in runs)
+            verdicts = ", ".join(r["verdict"] for _, r in runs)
+            each = ", ".join(f"{t:.1f}" for t, _ in runs)
+            print(f"crosscheck sweep --seeds 10000 --json s.json (median of 3: {each} s): {seconds:.1f} s "
+                  f"= {seconds / reference:.0f} x python -m reference ({verdicts})")  # fmt: skip
+            parts = runs[[t for t, _ in runs].index(seconds)][1]["seconds"]
+            print(
+                "  where the time went (that run): " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
+            )
+        if "--no-memory" not in sys.argv:
+            runs = {n: sweep_report(n, directory) for n in (20_000, 200_000)}
+            for n, (seconds, report) in runs.items():
+                peak = report["peak_rss_mb"]
+                print(f"crosscheck sweep --seeds {n}: {seconds:.1f} s, peak memory {peak:.0f} MB "
+                      f"(the command's and its reference process's), {report['verdict']}")  # fmt: skip
+            ratio = runs[200_000][1]["peak_rss_mb"] / runs[20_000][1]["peak_rss_mb"]
+            print(f"  peak memory, 200,000 networks against 20,000: {ratio:.2f}x")
+
+
 def main() -> None:
     py = sys.executable
     imports = wall([py, "-c", "import torch, jax"], 5)
@@ -62,6 +109,7 @@ def main() -> None:
     print(
         f"  training alone, in process (median of 7): reference {train_ref:.4f} s, script {train_script:.4f}"
     )
+    sweep_targets(reference)
     if "--no-suite" not in sys.argv:
         suite = wall(
             [py, "-m", "pytest", "-q", "-p", "no:cacheprovider"], 1, env={**os.environ, "CI": "true"}

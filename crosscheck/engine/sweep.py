@@ -33,13 +33,17 @@ from .tolerances import NUDGE_DIRECTIONS, value_scale
 
 QUANTITIES = stats.QUANTITIES
 PREDICT = np.array([EMILY, FRANK])
-CHUNK = 32_768  # networks at once in every framework: ~250 MB of arrays at most, whatever N
+# Networks at once in every framework: 10,000 in one chunk (torch pays ~0.5 s of per-step
+# overhead a chunk); small enough that the arrays of a chunk (~100 MB) do not show beside the
+# frameworks' own ~1.2 GB, so memory is flat in N.
+CHUNK = 16_384
 PAD = 64  # every chunk a multiple of this many networks (see above)
-# The reference's batch (x4 with the nudged copies): its ~20 buffers then stay in the caches
-# (measured on 2 cores: 4,096 networks a block ran 10,000 networks ~1.3x faster than 10,000 in
-# one batch; smaller blocks pay Python's per-operation overhead more often).
-REFERENCE_BLOCK = 4096
-MAX_SEEDS = 10_000_000  # a few minutes a million networks here: the limit is patience, not memory
+# The reference's batch (x4 with the nudged copies). With its buffers reused, the size matters
+# little past a few thousand networks (10,000 networks on a loaded 2-core machine: 6.5 s in one
+# batch, 6.8 s in blocks of 4,096, 7.0 s of 2,048, 11.6 s of 1,024, Python's per-operation
+# overhead then dominating); a block keeps the reference process's memory bounded.
+REFERENCE_BLOCK = 8192
+MAX_SEEDS = 10_000_000  # memory stays flat (chunks); the limit is time, ~20 minutes a million here
 
 
 def reference_block(params: dict, dtype: str):
@@ -86,9 +90,10 @@ def peak_rss_mb() -> float:
 
 
 def chunks(first_seed: int, count: int):
-    """(first seed, number of networks) of each chunk, and the one padded length of all."""
-    pieces = -(-count // CHUNK)
-    size = -(-count // pieces)
+    """(first seed, number of networks) of each chunk, and the one padded length of all: up to
+    CHUNK networks in one chunk; past that, chunks of CHUNK, the last padded to it, so that a
+    chunk's memory is the same whatever N."""
+    size = CHUNK if count > CHUNK else count
     padded = -(-size // PAD) * PAD
     return [(first_seed + i, min(size, count - i)) for i in range(0, count, size)], padded
 
@@ -138,7 +143,7 @@ def _produce(first_seed: int, count: int, dtype: str, out) -> None:
 
 class ReferenceProcess:
     """The reference's chunks computed in a child process, forked before any framework is
-    imported, a chunk or two ahead of the frameworks: the NumPy reference (the largest single
+    imported, a chunk ahead of the frameworks: the NumPy reference (the largest single
     part of a sweep) and the frameworks' imports and runs then use two cores at once. Where
     fork is unavailable (Windows), or a framework is already imported (their thread pools do
     not survive a fork: a sweep called from a test), the chunks are computed in this process
@@ -151,7 +156,7 @@ class ReferenceProcess:
         loaded = any(name in sys.modules for name in ("torch", "jax", "tensorflow"))
         if "fork" in multiprocessing.get_all_start_methods() and not loaded:
             context = multiprocessing.get_context("fork")
-            self.queue = context.Queue(maxsize=2)
+            self.queue = context.Queue(maxsize=1)
             self.process = context.Process(target=_produce, args=(*self.args, self.queue), daemon=True)
             self.process.start()
 
@@ -242,6 +247,7 @@ def sweep(
     result["recheck"] = {"networks_each": recheck_k, "entries": entries}
     result["seconds"] = clock.seconds
     result["peak_rss_mb"] = peak_rss_mb() + reference.peak_rss_mb
+    result["peak_rss_mb_by_process"] = {"sweep": peak_rss_mb(), "reference": reference.peak_rss_mb}
     return stats.with_verdict(result)
 
 
