@@ -75,11 +75,22 @@ _EARLY_RUN = pytest.StashKey[tuple]()
 DETERMINISM_ARGS = ("--devices", "cpu", "--dtypes", "float32", "--quiet")
 
 
-@pytest.hookimpl(trylast=True)  # after -k and -m have deselected what they will
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(session, config, items):
+    """Under pytest-xdist with --dist loadgroup, tests that share a cached result run on one
+    worker, so that it is computed once: the tests reading one session-scoped command run, and
+    the training tests of one implementation (one cached training run)."""
+    for item in items:
+        for shared in {"selftest_run", "article_run"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group(shared))
+        if item.path.name == "test_training.py" and hasattr(item, "callspec"):
+            item.add_marker(pytest.mark.xdist_group(f"training-{item.callspec.id}"))
+
+
+def pytest_collection_finish(session):  # after -k and -m have deselected what they will
     under_xdist = "PYTEST_XDIST_WORKER" in os.environ
-    if not under_xdist and any(item.get_closest_marker("fresh_process_compare") for item in items):
-        _start_fresh_compare(config)
+    if not under_xdist and any(item.get_closest_marker("fresh_process_compare") for item in session.items):
+        _start_fresh_compare(session.config)
 
 
 def _start_fresh_compare(config) -> None:
