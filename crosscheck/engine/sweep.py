@@ -7,8 +7,9 @@ rerun alone with `crosscheck compare --seed S`, which judges it with the same bu
 amplification is measured after every step in both (amplification.py).
 
 Memory stays flat in N: the networks go through in chunks of at most CHUNK, each chunk through
-the reference and then every framework, and only running aggregates are kept (the worst
-network of each row, counts, histograms). Every chunk is padded to the same length, a multiple
+every framework here and through the reference in a process of its own (ReferenceProcess), and
+only running aggregates are kept (the worst network of each row, counts, histograms). Every
+chunk is padded to the same length, a multiple
 of PAD, with copies of its first network: compiled frameworks then compile once, and each
 network's numbers do not depend on where it sits in the batch (vectorised kernels round the
 ragged end of an array with their scalar code; measured with torch), so two halves of a range

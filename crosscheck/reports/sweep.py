@@ -62,6 +62,13 @@ def _largest(ratios: dict) -> str:
     return _ratio(None if None in ratios.values() else max(ratios.values()))
 
 
+def _each(entries: list[dict]) -> str:
+    """ "3 networks", or "1 to 3 networks" where ranges of few seeds gave some fewer to pick."""
+    counts = [sum(e["id"] == i for e in entries) for i in dict.fromkeys(e["id"] for e in entries)]
+    low, high = min(counts), max(counts)
+    return plural(high, "network") if low == high else f"{low} to {high} networks"
+
+
 def _recheck(report: dict) -> list[str]:
     recheck = report.get("recheck", {})
     entries = recheck.get("entries", [])
@@ -73,10 +80,11 @@ def _recheck(report: dict) -> list[str]:
         for e in entries
     ]  # fmt: skip
     lines = [
-        f"recheck: {plural(recheck['networks_each'], 'network')} of each implementation (the worst by "
+        f"recheck: {_each(entries)} of each implementation (the worst by "
         "err/tol, and at random) trained again by the port's own train, judged as "
         "`crosscheck compare --seed S` judges it (own train); the batched result against the reference "
-        "(batched) and against the own train (batched vs own), with the same budget:",
+        "(batched) and against the own train (batched vs own), with the same budget; each the largest "
+        "err/tol of the quantities (the own train's with compare's trajectory):",
         *table(_recheck_columns(entries), rows),
     ]
     for e in entries:
@@ -95,7 +103,8 @@ def _closest(report: dict) -> list[str]:
          if e["seed"] == worst["worst_seed"] and e["id"] == worst["id"]),
         None,
     )  # fmt: skip
-    shown = "" if own is None else f" (its recheck row: {_ratio(own['own_train'].get(worst['quantity']))})"
+    q = worst["quantity"]
+    shown = "" if own is None else f" (its recheck row's {q}: {_ratio(own['own_train'].get(q))})"
     return [
         f"rerun the closest call ({worst['id']}, {worst['quantity']}, seed {worst['worst_seed']}, "
         f"{_ratio(worst['ratio'])} of budget) alone:",
