@@ -249,3 +249,22 @@ def test_progress_goes_to_stderr_and_quiet_silences_it(capsys):
     assert f"{framework}-cpu-float64" in err
     main([*argv, "--quiet"])
     assert capsys.readouterr().err == ""
+
+
+def test_a_port_whose_own_train_raises_fails_the_sweep_with_the_seed(capsys, tmp_path, monkeypatch):
+    framework = _batched_framework()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ports.load(framework), "train", broken)
+    checks._timed_train.cache_clear()
+    try:
+        code, out, report = _sweep(capsys, tmp_path, "raises", "--seeds", "4", "--frameworks", framework,
+                                   "--recheck", "1")  # fmt: skip
+    finally:
+        checks._timed_train.cache_clear()
+    assert code == 1, out
+    (entry,) = report["recheck"]["entries"]
+    assert entry["failures"] == [f"{entry['id']}: its own train raised RuntimeError: boom"]
+    assert f"rerun it: crosscheck compare --seed {entry['seed']} --frameworks numpy,{framework}" in out

@@ -20,6 +20,7 @@ import resource
 import sys
 import time
 import traceback
+import warnings
 
 import numpy as np
 
@@ -159,7 +160,12 @@ class ReferenceProcess:
             context = multiprocessing.get_context("fork")
             self.queue = context.Queue(maxsize=1)
             self.process = context.Process(target=_produce, args=(*self.args, self.queue), daemon=True)
-            self.process.start()
+            with warnings.catch_warnings():
+                # Python 3.12+ warns of a fork in any process with a second thread, and NumPy's
+                # OpenBLAS starts an idle pool at import. The child runs NumPy ufuncs only
+                # (no BLAS, no lock another thread could hold), so the warning does not apply.
+                warnings.filterwarnings("ignore", r"This process .*is multi-threaded", DeprecationWarning)
+                self.process.start()
 
     def __iter__(self):
         if self.process is None:
