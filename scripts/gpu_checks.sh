@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-gpu-out}
 mkdir -p "$OUT"
 export CI=true  # the derandomised hypothesis profile, as in CI
+export XLA_PYTHON_CLIENT_PREALLOCATE=false  # JAX beside torch in one process: no 75% grab
 
 step() {  # step NAME LIMIT_S COMMAND...: stdout and stderr to $OUT/NAME.txt, then its wall time
   local name=$1 limit=$2
@@ -18,15 +19,15 @@ step() {  # step NAME LIMIT_S COMMAND...: stdout and stderr to $OUT/NAME.txt, th
 }
 
 step gpu 20 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv
-step versions 60 python3 -c "import torch, jax, numpy; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name(0)); print('jax', jax.__version__, jax.devices()); print('numpy', numpy.__version__)"
+step versions 40 python3 -c "import torch, jax, numpy; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name(0)); print('jax', jax.__version__, jax.devices()); print('numpy', numpy.__version__)"
 # compare: torch and jax on the GPU and on the CPU, every mode but torch.compile (its CUDA
-# compilation takes minutes, more than this run can spend); the device check proves where the
-# arrays lived.
-step compare 200 python3 -m crosscheck compare --modes eager,jit,nojit --json "$OUT/compare.json"
+# compilation takes minutes, more than this run can spend) and no TensorFlow (its eager
+# training alone would); the device check proves where the arrays lived.
+step compare 120 python3 -m crosscheck compare --frameworks numpy,torch,jax --modes eager,jit,nojit --json "$OUT/compare.json"
 # The TF32 trap: the same checks with allow_tf32 off (pinned) and on.
-step tf32 90 python3 scripts/tf32_trap.py --device cuda
+step tf32 60 python3 scripts/tf32_trap.py --device cuda
 # The suite's CUDA rows (forward, gradients, oracle, training, mapping, saturation, ...).
-step pytest-cuda 200 python3 -m pytest -q -p no:cacheprovider -k "cuda and not compile" -x
+step pytest-cuda 150 python3 -m pytest -q -p no:cacheprovider -k "cuda and not compile and not tensorflow"
 # Sweep throughput on the GPU, then the same on the CPU for scale.
-step sweep-cuda 120 python3 -m crosscheck sweep --devices cuda --seeds 20000 --json "$OUT/sweep-cuda.json" --quiet
+step sweep-cuda 90 python3 -m crosscheck sweep --frameworks torch,jax --devices cuda --seeds 20000 --json "$OUT/sweep-cuda.json" --quiet
 echo "total: $SECONDS s" | tee -a "$OUT/steps.txt"
