@@ -26,9 +26,10 @@ def test_train_many_leaves_the_callers_arrays_alone_and_matches_train(framework)
     port.pin_precision()
     params = draw_many(7, 3)
     before = {p: v.copy() for p, v in params.items()}
-    many = port.train_many(params, DATA, ALL_Y_TRUES, np.array([EMILY, FRANK]), mode=port.MODES[0])
+    mode = getattr(port, "SWEEP_MODE", None) or port.MODES[0]  # the mode the sweep trains in
+    many = port.train_many(params, DATA, ALL_Y_TRUES, np.array([EMILY, FRANK]), mode=mode)
     assert all(np.array_equal(params[p], before[p]) for p in PARAM_NAMES)
-    one = port.train(draw(8), DATA, ALL_Y_TRUES, mode=port.MODES[0])
+    one = port.train(draw(8), DATA, ALL_Y_TRUES, mode=mode)
     np.testing.assert_allclose(many.params[1], [one.params[p] for p in PARAM_NAMES], rtol=0, atol=1e-12)
     np.testing.assert_allclose(many.losses[1], one.losses, rtol=0, atol=1e-14)
 
