@@ -1,10 +1,11 @@
 """Measure the speed targets of docs/benchmarks.md, each in fresh processes on this machine.
 
-- import: `import torch, jax` in a fresh interpreter (median of 5)
+- import: every framework the suite tests (torch, jax, tensorflow, those installed) imported in
+  a fresh interpreter (median of 5)
 - reference vs script: `python -m reference --seed 0` against the straight transcription of the
   article's script in tests/article_script.py doing the same (median of 7 each)
-- suite: the README's test command, `python -m pytest -q` with CI=true (one run), as a multiple
-  of the import time
+- suite: the README's test command, `python -m pytest -n auto --dist loadgroup` with CI=true
+  (one run), as a multiple of the import time
 - sweep: `crosscheck sweep --seeds 10000 --json s.json` (median of 3, the first of which may
   fill the compilation caches) as a multiple of `python -m reference --seed 0` measured above;
   and the sweep's peak memory for 20,000 and for 200,000 networks (the command's own and its
@@ -12,6 +13,7 @@
 Run: python scripts/measure_targets.py [--no-suite] [--no-sweep] [--no-memory]
 """
 
+import importlib.util
 import json
 import os
 import statistics
@@ -22,6 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SUITE_ARGS = ("-n", "auto", "--dist", "loadgroup")  # README's test command, across cores
 SCRIPT = (
     "import sys; sys.path.insert(0, 'tests'); import article_script; print(article_script.run(0), end='')"
 )
@@ -98,10 +101,11 @@ def sweep_targets(reference: float) -> None:
 
 def main() -> None:
     py = sys.executable
-    imports = wall([py, "-c", "import torch, jax"], 5)
+    frameworks = [f for f in ("torch", "jax", "tensorflow") if importlib.util.find_spec(f)]
+    imports = wall([py, "-c", f"import {', '.join(frameworks)}"], 5)
     reference = wall([py, "-m", "reference", "--seed", "0"], 7)
     script = wall([py, "-c", SCRIPT], 7)
-    print(f"import torch, jax (fresh process, median of 5): {imports:.2f} s")
+    print(f"import {', '.join(frameworks)} (fresh process, median of 5): {imports:.2f} s")
     print(f"python -m reference --seed 0 (median of 7):      {reference:.3f} s")
     print(f"the article's script, transcribed (median of 7): {script:.3f} s")
     print(f"  whole process, reference / script: {reference / script:.2f}")
@@ -111,10 +115,12 @@ def main() -> None:
     )
     sweep_targets(reference)
     if "--no-suite" not in sys.argv:
-        suite = wall(
-            [py, "-m", "pytest", "-q", "-p", "no:cacheprovider"], 1, env={**os.environ, "CI": "true"}
+        command = [py, "-m", "pytest", *SUITE_ARGS, "-q", "-p", "no:cacheprovider"]
+        suite = wall(command, 1, env={**os.environ, "CI": "true"})
+        print(
+            f"python -m pytest {' '.join(SUITE_ARGS)} (CI=true, one run): {suite:.1f} s = "
+            f"{suite / imports:.1f} x the import time"
         )
-        print(f"python -m pytest (CI=true, one run): {suite:.1f} s = {suite / imports:.1f} x the import time")
 
 
 if __name__ == "__main__":
