@@ -103,10 +103,19 @@ class NudgedRun:
     """N networks ((N,) arrays of the nine parameters) and a one-ulp-nudged copy of each along
     every NUDGE_DIRECTION, trained as one batch with the reference's arithmetic. After every
     step it records, per network, the largest drift of a copy so far, in units of the training
-    tolerance's eps (|p| + scale), at least 1 (`worst`)."""
+    tolerance's eps (|p| + scale), at least 1 (`worst`).
 
-    def __init__(self, params: dict, dtype: str):
-        self.n, self.dtype = len(params[PARAM_NAMES[0]]), np.dtype(dtype)
+    A copy whose drift has shrunk back to one ulp or less in every parameter is nudged afresh
+    from the network, one ulp along its direction (`renew`): rounding enters at every step, not
+    only at the first, and a phase of training that stretches differences must be seen even
+    after an earlier one shrank the first nudge. (Seed 871405: the first nudge dies out, then
+    steps ~100 to ~400 stretch differences some fourteenfold; a port's rounding from step 100
+    grew to 10 units while the nudge from step 0 never passed 1.) With renew=False each copy
+    is a plain reference run."""
+
+    def __init__(self, params: dict, dtype: str, renew: bool = True):
+        self.n, self.dtype, self.renew = len(params[PARAM_NAMES[0]]), np.dtype(dtype), renew
+        self.signs = [np.array(signs, dtype=float)[:, None] for signs in NUDGE_DIRECTIONS]
         copies = [params, *(nudged(params, dtype, signs) for signs in NUDGE_DIRECTIONS)]
         self.P = np.stack(
             [np.concatenate([np.asarray(c[p], dtype=dtype).reshape(-1) for c in copies]) for p in PARAM_NAMES]
@@ -114,7 +123,7 @@ class NudgedRun:
         self.worst = np.ones(self.n)
         self.eps = float(np.finfo(dtype).eps)
         shape = (len(PARAM_NAMES), self.n)
-        self._drift, self._other, self._scale = (np.empty(shape) for _ in range(3))
+        self._drift, self._scale = (np.empty(shape) for _ in range(2))
         self._largest, self._ratio = np.empty(self.n), np.empty(self.n)
 
     @property
@@ -124,24 +133,25 @@ class NudgedRun:
 
     def track(self) -> None:
         """worst = max(worst, max over parameters and copies of |a - b| / (eps (|a| + scale))),
-        scale = max(1, max |a|) over the network's parameters: tolerances.amplification_ratio,
-        with the division taken after the largest |a - b| (the same value: x -> x / s rises)."""
-        a, drift, other, scale = self.networks, self._drift, self._other, self._scale
-        for k in range(1, len(NUDGE_DIRECTIONS) + 1):
-            np.subtract(a, self.P[:, k * self.n : (k + 1) * self.n], out=other if k > 1 else drift)
-            if k > 1:
-                np.abs(other, out=other)
-                np.maximum(drift, other, out=drift)
-            else:
-                np.abs(drift, out=drift)
+        scale = max(1, max |a|) over the network's parameters: tolerances.amplification_ratio.
+        Then each copy that is back within one ulp of the network is nudged afresh (see the class)."""
+        a, drift, scale = self.networks, self._drift, self._scale
         np.abs(a, out=scale)
         np.fmax.reduce(scale, axis=0, initial=0, out=self._largest)
         np.maximum(1.0, self._largest, out=self._largest)
         np.add(scale, self._largest, out=scale)
         np.multiply(self.eps, scale, out=scale)
-        np.divide(drift, scale, out=drift)
-        np.max(drift, axis=0, out=self._ratio)
-        np.maximum(self.worst, self._ratio, out=self.worst)
+        for k, signs in enumerate(self.signs, 1):
+            copy = self.P[:, k * self.n : (k + 1) * self.n]
+            np.subtract(a, copy, out=drift)
+            np.abs(drift, out=drift)
+            np.divide(drift, scale, out=drift)
+            np.max(drift, axis=0, out=self._ratio)
+            np.maximum(self.worst, self._ratio, out=self.worst)
+            if self.renew:  # back to the size of a fresh nudge: at most one ulp in every parameter
+                shrunk = np.all(np.abs(a - copy) <= np.spacing(np.abs(a)), axis=0)
+                if shrunk.any():
+                    copy[:, shrunk] = np.nextafter(a[:, shrunk], signs * np.inf).astype(self.dtype)
 
     def train(self, on_logged=None, on_step=None, epochs: int = EPOCHS) -> np.ndarray:
         """The article's epochs, tracking after every step; `on_step(self)` after each step,
