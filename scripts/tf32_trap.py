@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import ports  # noqa: E402
-from crosscheck.engine import checks  # noqa: E402
-from crosscheck.engine.cases import Case  # noqa: E402
-from crosscheck.engine.precision import canary_verdict  # noqa: E402
-from reference import DATA, SHARED_WEIGHTS  # noqa: E402
+import ports
+from crosscheck.engine import checks
+from crosscheck.engine.cases import Case
+from crosscheck.engine.precision import canary_verdict
+from reference import DATA, SHARED_WEIGHTS
 
 
 def judged(device: str, tf32: bool) -> list[str]:
@@ -44,7 +44,8 @@ def judged(device: str, tf32: bool) -> list[str]:
     canary = canary_verdict(port.matmul_canary(device))
     lines = [f"allow_tf32={tf32}: {port.precision()}; matmul canary: {canary}"]
     lines += [
-        f"  {q:13s} err/tol {c.ratio:10.3g}  {'PASS' if c.passed else 'FAIL'}  max abs err {c.max_abs_err:.3g}"
+        f"  {q:13s} err/tol {c.ratio:10.3g}  {'PASS' if c.passed else 'FAIL'}  max abs err "
+        f"{c.max_abs_err:.3g}"
         for q, c in worst.items()
     ]
     failing = [c for c in worst.values() if not c.passed]
