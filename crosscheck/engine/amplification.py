@@ -100,23 +100,29 @@ def feedforward(P: np.ndarray, x, dtype) -> np.ndarray:
 
 
 class NudgedRun:
-    """N networks ((N,) arrays of the nine parameters) and a one-ulp-nudged copy of each along
+    """N networks ((N,) arrays of the nine parameters) and one-ulp-nudged copies of each along
     every NUDGE_DIRECTION, trained as one batch with the reference's arithmetic. After every
     step it records, per network, the largest drift of a copy so far, in units of the training
     tolerance's eps (|p| + scale), at least 1 (`worst`).
 
-    A copy whose drift has shrunk back to one ulp or less in every parameter is nudged afresh
-    from the network, one ulp along its direction (`renew`): rounding enters at every step, not
-    only at the first, and a phase of training that stretches differences must be seen even
-    after an earlier one shrank the first nudge. (Seed 871405: the first nudge dies out, then
-    steps ~100 to ~400 stretch differences some fourteenfold; a port's rounding from step 100
-    grew to 10 units while the nudge from step 0 never passed 1.) With renew=False each copy
-    is a plain reference run."""
+    Two copies a direction. The first is nudged once, at the start: training turns its
+    difference toward the directions that grow most, and it measures how far that goes. The
+    second is nudged afresh from the network, one ulp along its direction, whenever it has died
+    back to one ulp or less in every parameter (`renew`): rounding enters at every step, not only
+    at the first, and a phase of training that stretches differences must be seen even after an
+    earlier one shrank the first nudge. (Seed 871405: the first nudge dies out, then steps ~100
+    to ~400 stretch differences some fourteenfold; a port's rounding from step 100 grew to 10
+    units while the nudge from step 0 never passed 1. Renewing alone is not enough either: a
+    fresh nudge along a fixed direction grows less than one training has already turned, which
+    the first copy keeps.) With renew=False there are only the first copies, each a plain
+    reference run."""
 
     def __init__(self, params: dict, dtype: str, renew: bool = True):
-        self.n, self.dtype, self.renew = len(params[PARAM_NAMES[0]]), np.dtype(dtype), renew
-        self.signs = [np.array(signs, dtype=float)[:, None] for signs in NUDGE_DIRECTIONS]
-        copies = [params, *(nudged(params, dtype, signs) for signs in NUDGE_DIRECTIONS)]
+        self.n, self.dtype = len(params[PARAM_NAMES[0]]), np.dtype(dtype)
+        directions = NUDGE_DIRECTIONS * (2 if renew else 1)
+        self.signs = [np.array(signs, dtype=float)[:, None] for signs in directions]
+        self.renewed = [renew and k >= len(NUDGE_DIRECTIONS) for k in range(len(directions))]
+        copies = [params, *(nudged(params, dtype, signs) for signs in directions)]
         self.P = np.stack(
             [np.concatenate([np.asarray(c[p], dtype=dtype).reshape(-1) for c in copies]) for p in PARAM_NAMES]
         )
@@ -134,21 +140,21 @@ class NudgedRun:
     def track(self) -> None:
         """worst = max(worst, max over parameters and copies of |a - b| / (eps (|a| + scale))),
         scale = max(1, max |a|) over the network's parameters: tolerances.amplification_ratio.
-        Then each copy that is back within one ulp of the network is nudged afresh (see the class)."""
+        Then each renewed copy that is back within one ulp of the network is nudged afresh."""
         a, drift, scale = self.networks, self._drift, self._scale
         np.abs(a, out=scale)
         np.fmax.reduce(scale, axis=0, initial=0, out=self._largest)
         np.maximum(1.0, self._largest, out=self._largest)
         np.add(scale, self._largest, out=scale)
         np.multiply(self.eps, scale, out=scale)
-        for k, signs in enumerate(self.signs, 1):
+        for k, (signs, renewed) in enumerate(zip(self.signs, self.renewed), 1):
             copy = self.P[:, k * self.n : (k + 1) * self.n]
             np.subtract(a, copy, out=drift)
             np.abs(drift, out=drift)
             np.divide(drift, scale, out=drift)
             np.max(drift, axis=0, out=self._ratio)
             np.maximum(self.worst, self._ratio, out=self.worst)
-            if self.renew:  # back to the size of a fresh nudge: at most one ulp in every parameter
+            if renewed:  # back to the size of a fresh nudge: at most one ulp in every parameter
                 shrunk = np.all(np.abs(a - copy) <= np.spacing(np.abs(a)), axis=0)
                 if shrunk.any():
                     copy[:, shrunk] = np.nextafter(a[:, shrunk], signs * np.inf).astype(self.dtype)

@@ -232,7 +232,7 @@ def sweep(
                 clock.add(case.id, t)
                 progress.advance(n)
             progress.stage(
-                f"reference, seeds {seed0}..{seed0 + n - 1}, {len(NUDGE_DIRECTIONS)} nudged copies"
+                f"reference, seeds {seed0}..{seed0 + n - 1}, {2 * len(NUDGE_DIRECTIONS)} nudged copies"
             )
             t = time.perf_counter()
             ref, amp, magnitudes, seconds = next(references)

@@ -95,9 +95,9 @@ TOLERANCES = {
 # median is 1 and the largest ~1,500, seed 14606, mid-run). The budgets of the training
 # quantities are therefore multiplied by the amplification the reference itself shows, measured
 # per run (engine/amplification.py): the largest growth so far of a one-ulp nudge of the
-# initial weights over three sign patterns, each nudge renewed once it has died back to one ulp
-# (rounding enters at every step: seed 871405 stretches it fourteenfold mid-run after its first
-# nudge died out). One pattern is not enough: the growth depends on the
+# initial weights over three sign patterns, each with a twin renewed whenever it has died back
+# to one ulp (rounding enters at every step: seed 871405 stretches it fourteenfold mid-run after
+# its first nudge died out). One pattern is not enough: the growth depends on the
 # direction (for seed 95410: 3.2 along the first pattern, 186 with every sign negative). A real
 # bug is still many orders of magnitude beyond the budget; the sweep counts the networks whose
 # multiplier passes 100, which are verified only that loosely.
