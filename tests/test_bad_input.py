@@ -129,10 +129,22 @@ def torch_broken(monkeypatch):
     monkeypatch.setitem(ports.PORTS, "torch", PortInfo("torch", module="broken_port"))
 
 
-def test_failing_framework_import_is_reported_and_the_others_still_run(capsys, torch_broken, monkeypatch):
+@pytest.fixture
+def only_numpy_and_torch():
+    """The registry holds numpy and torch alone for the test, then all ports again, in their
+    order (the order is what error messages list)."""
+    every = dict(ports.PORTS)
+    for name in set(every) - {"numpy", "torch"}:
+        del ports.PORTS[name]
+    yield
+    ports.PORTS.clear()
+    ports.PORTS.update(every)
+
+
+def test_failing_framework_import_is_reported_and_the_others_still_run(
+    capsys, torch_broken, only_numpy_and_torch
+):
     # The others: the reference's port alone (each framework's own run is tested elsewhere).
-    for name in set(ports.PORTS) - {"numpy", "torch"}:
-        monkeypatch.delitem(ports.PORTS, name)
     code = main(["compare", "--dtypes", "float64", "--quiet"])
     out, _ = capsys.readouterr()
     assert code == 0
