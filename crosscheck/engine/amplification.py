@@ -130,6 +130,8 @@ class NudgedRun:
         self.eps = float(np.finfo(dtype).eps)
         shape = (len(PARAM_NAMES), self.n)
         self._drift, self._scale = (np.empty(shape) for _ in range(2))
+        self._ulp = np.empty(shape, self.dtype)
+        self._within, self._shrunk = np.empty(shape, bool), np.empty(self.n, bool)
         self._largest, self._ratio = np.empty(self.n), np.empty(self.n)
 
     @property
@@ -141,7 +143,9 @@ class NudgedRun:
         """worst = max(worst, max over parameters and copies of |a - b| / (eps (|a| + scale))),
         scale = max(1, max |a|) over the network's parameters: tolerances.amplification_ratio.
         Then each renewed copy that is back within one ulp of the network is nudged afresh."""
-        a, drift, scale = self.networks, self._drift, self._scale
+        a, drift, scale, ulp = self.networks, self._drift, self._scale, self._ulp
+        np.abs(a, out=ulp)
+        np.spacing(ulp, out=ulp)  # one ulp of each parameter, in its dtype: a fresh nudge's size
         np.abs(a, out=scale)
         np.fmax.reduce(scale, axis=0, initial=0, out=self._largest)
         np.maximum(1.0, self._largest, out=self._largest)
@@ -151,13 +155,14 @@ class NudgedRun:
             copy = self.P[:, k * self.n : (k + 1) * self.n]
             np.subtract(a, copy, out=drift)
             np.abs(drift, out=drift)
+            if renewed:  # back to the size of a fresh nudge: at most one ulp in every parameter
+                np.less_equal(drift, ulp, out=self._within)
+                shrunk = np.logical_and.reduce(self._within, axis=0, out=self._shrunk)
+                if shrunk.any():
+                    copy[:, shrunk] = np.nextafter(a[:, shrunk], signs * np.inf).astype(self.dtype)
             np.divide(drift, scale, out=drift)
             np.max(drift, axis=0, out=self._ratio)
             np.maximum(self.worst, self._ratio, out=self.worst)
-            if renewed:  # back to the size of a fresh nudge: at most one ulp in every parameter
-                shrunk = np.all(np.abs(a - copy) <= np.spacing(np.abs(a)), axis=0)
-                if shrunk.any():
-                    copy[:, shrunk] = np.nextafter(a[:, shrunk], signs * np.inf).astype(self.dtype)
 
     def train(self, on_logged=None, on_step=None, epochs: int = EPOCHS) -> np.ndarray:
         """The article's epochs, tracking after every step; `on_step(self)` after each step,
