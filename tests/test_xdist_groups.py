@@ -32,4 +32,4 @@ def test_the_tests_of_one_training_run_share_a_worker():
     assert set(workers) == {"numpy-cpu-float32", "numpy-cpu-float64"}, run.stdout[-3000:]
     assert all(len(t) == 4 for t in tests.values()), tests
     split = {case: sorted(w) for case, w in workers.items() if len(w) > 1}
-    assert not split, f"one training run's tests ran on several workers: {split} (pytest-xdist ignored the groups)"
+    assert not split, f"one training run's tests ran on several workers (groups ignored): {split}"
