@@ -196,6 +196,12 @@ def _add_sweep(sub) -> None:
         "and at random) by the port's own train; the batched results must equal them (default 3; 0: none)",
     )  # fmt: skip
     sweep.add_argument(
+        "--amplification", choices=("needed", "all"), default="needed",
+        help="whose amplification (the budget multiplier) to measure: 'needed' (default), only the networks "
+        "whose verdict, row or recheck pick depends on it, the same verdict at a seventh of the reference's "
+        "work; 'all', every network, for its distribution",
+    )  # fmt: skip
+    sweep.add_argument(
         "--merge", nargs="+", metavar="REPORT.json",
         help="combine the --json reports of separate seed ranges (e.g. the jobs of a job array) into one "
         "verdict, instead of running a sweep",

@@ -3,6 +3,7 @@ reference bit for bit; chunks, halves merged and devices sharded give the number
 the recheck catches a bug in a port's own train that its train_many does not share; and the
 rerun the report suggests shows the same err/tol."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -134,8 +135,11 @@ def _batched_framework() -> str:
 
 
 def test_chunks_give_the_numbers_of_one_batch(capsys, tmp_path, monkeypatch):
+    """Every number, the amplification's too: measured for every network (which networks
+    `--amplification needed` measures depends on the order they are judged in)."""
     framework = _batched_framework()
-    argv = ("--seeds", "70", "--first-seed", "200", "--frameworks", framework, "--recheck", "0")
+    argv = ("--seeds", "70", "--first-seed", "200", "--frameworks", framework, "--recheck", "0",
+            "--amplification", "all")  # fmt: skip
     _, _, whole = _sweep(capsys, tmp_path, "whole", *argv)
     monkeypatch.setattr(sweep_engine, "CHUNK", 24)
     assert len(sweep_engine.chunks(200, 70)[0]) == 3
@@ -168,10 +172,52 @@ def test_merge_of_two_halves_is_the_whole_run(capsys, tmp_path):
     assert merged["seeds"] | {"ranges": None} == whole["seeds"] | {"ranges": None}
     assert merged["seeds"]["ranges"] == [[100, 60]]
     assert _rows(merged) == _rows(whole)
-    assert merged["amplification"] == whole["amplification"]
+    parts = (low["amplification"], high["amplification"])
+    assert merged["amplification"]["measured"] == sum(a["measured"] for a in parts)
+    assert merged["amplification"]["max"] == max(a["max"] for a in parts)
     assert merged["teaching"] == whole["teaching"]
     assert merged["recheck"]["entries"] == low["recheck"]["entries"] + high["recheck"]["entries"]
     assert "60 networks (seeds 100..159, merged from 2 jobs)" in out
+
+
+def _drifting(monkeypatch, framework: str, network: int, by: float) -> None:
+    """The framework's train_many with one network's final w4 moved by `by`."""
+    port = ports.load(framework)
+    real = port.train_many
+
+    def drifting(*args, **kw):
+        result = real(*args, **kw)
+        params = np.array(result.params)
+        params[network, PARAM_NAMES.index("w4")] += by
+        return dataclasses.replace(result, params=params)
+
+    monkeypatch.setattr(port, "train_many", drifting)
+
+
+@pytest.mark.parametrize("drift", [0.0, 3e-13])
+def test_measuring_only_where_needed_gives_what_measuring_all_gives(capsys, tmp_path, monkeypatch, drift):
+    """Seeds 1060..1099 hold seed 1078, whose amplification is 616: the multiplier matters there.
+    `--amplification needed` (the default) must give the verdict, every row (worst network, its
+    err/tol, the failing count) and the recheck's picks of `--amplification all`, measuring
+    fewer networks; with a port drifting on network 1078 by 3e-13 (over the budget at
+    multiplier 1, within it at 616) and on network 1090 too (over both) as well."""
+    framework = _batched_framework()
+    if drift:
+        _drifting(monkeypatch, framework, 18, drift)
+        _drifting(monkeypatch, framework, 30, 1e-9)
+    argv = ("--seeds", "40", "--first-seed", "1060", "--frameworks", framework, "--recheck", "3")
+    code_all, _, every = _sweep(capsys, tmp_path, "all", *argv, "--amplification", "all")
+    code, out, needed = _sweep(capsys, tmp_path, "needed", *argv)
+    assert code == code_all == (1 if drift else 0), out
+    assert _rows(needed) == _rows(every)
+    picks = [(e["id"], e["seed"], e["picked"], e["passed"]) for e in every["recheck"]["entries"]]
+    assert [(e["id"], e["seed"], e["picked"], e["passed"]) for e in needed["recheck"]["entries"]] == picks
+    assert every["amplification"]["measured"] == 40 and every["amplification"]["max_seed"] == 1078
+    assert 0 < needed["amplification"]["measured"] < 40
+    assert "whose verdict, worst row or recheck pick needed it" in out
+    if drift:
+        failing = {r["quantity"]: r["failing_networks"] for r in needed["checks"]}
+        assert failing["final_params"] == 1, failing  # 1090 fails; 1078 passes with its own multiplier
 
 
 def test_merge_refuses_overlapping_ranges_and_mixed_dtypes(capsys, tmp_path):

@@ -79,7 +79,7 @@ def run(args) -> int:
     dtype = one(args.dtypes, "float64", "--dtypes", "sweep")
     compilation_caches()
     # The reference starts now, in its own process, while the frameworks are imported here.
-    reference = ReferenceProcess(args.first_seed, args.seeds, dtype)
+    reference = ReferenceProcess(args.first_seed, args.seeds, dtype, args.amplification)
     try:
         selection = select(args.frameworks, (device,), (dtype,), args.modes, without_reference=True)
         cases, skipped = batched(selection.cases if args.modes else sweep_modes(selection.cases))
@@ -87,7 +87,8 @@ def run(args) -> int:
         try:
             result = sweep(
                 cases, args.first_seed, args.seeds, dtype,
-                recheck_k=args.recheck, progress=progress, reference=reference,
+                recheck_k=args.recheck, amplification=args.amplification, progress=progress,
+                reference=reference,
             )  # fmt: skip
         finally:
             progress.close()

@@ -115,11 +115,12 @@ class NudgedRun:
     units while the nudge from step 0 never passed 1. Renewing alone is not enough either: a
     fresh nudge along a fixed direction grows less than one training has already turned, which
     the first copy keeps.) With renew=False there are only the first copies, each a plain
-    reference run."""
+    reference run; with nudge=False no copy at all: the networks alone, `worst` staying 1 (the
+    sweep's first pass, sweep_settle.py)."""
 
-    def __init__(self, params: dict, dtype: str, renew: bool = True):
+    def __init__(self, params: dict, dtype: str, renew: bool = True, nudge: bool = True):
         self.n, self.dtype = len(params[PARAM_NAMES[0]]), np.dtype(dtype)
-        directions = NUDGE_DIRECTIONS * (2 if renew else 1)
+        directions = NUDGE_DIRECTIONS * (2 if renew else 1) if nudge else ()
         self.signs = [np.array(signs, dtype=float)[:, None] for signs in directions]
         self.renewed = [renew and k >= len(NUDGE_DIRECTIONS) for k in range(len(directions))]
         copies = [params, *(nudged(params, dtype, signs) for signs in directions)]
@@ -143,6 +144,8 @@ class NudgedRun:
         """worst = max(worst, max over parameters and copies of |a - b| / (eps (|a| + scale))),
         scale = max(1, max |a|) over the network's parameters: tolerances.amplification_ratio.
         Then each renewed copy that is back within one ulp of the network is nudged afresh."""
+        if not self.signs:
+            return
         a, drift, scale, ulp = self.networks, self._drift, self._scale, self._ulp
         np.abs(a, out=ulp)
         np.spacing(ulp, out=ulp)  # one ulp of each parameter, in its dtype: a fresh nudge's size

@@ -4,7 +4,9 @@ through each port's own `train`; and the reports of separate seed ranges merged 
 
 Network i starts from the article's draw under seed first_seed + i, so any one of them can be
 rerun alone with `crosscheck compare --seed S`, which judges it with the same budget: the
-amplification is measured after every step in both (amplification.py).
+amplification is measured after every step in both (amplification.py). The sweep measures it
+only for the networks whose verdict, worst row or recheck pick depends on it, the others passing
+with the tightest budget (sweep_reference.py), unless asked for every network.
 
 Memory stays flat in N: the networks go through in chunks of at most CHUNK, each chunk through
 every framework here and through the reference in a process of its own (ReferenceProcess), and
@@ -24,67 +26,21 @@ import warnings
 
 import numpy as np
 
-from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, draw_many
+from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, draw_many
 
 from . import sweep_stats as stats
-from .amplification import NudgedRun, feedforward
 from .cases import Case
-from .magnitudes import logged_loss_magnitude, prediction_magnitude
 from .sweep_recheck import Candidates, recheck, recheck_seeds
-from .tolerances import NUDGE_DIRECTIONS, value_scale
+from .sweep_reference import PREDICT, budget_magnitudes, reference_chunk, settle
+from .tolerances import NUDGE_DIRECTIONS
 
 QUANTITIES = stats.QUANTITIES
-PREDICT = np.array([EMILY, FRANK])
 # Networks at once in every framework: 10,000 in one chunk (torch pays ~0.5 s of per-step
 # overhead a chunk); small enough that the arrays of a chunk (~100 MB) do not show beside the
 # frameworks' own ~1.2 GB, so memory is flat in N.
 CHUNK = 16_384
 PAD = 64  # every chunk a multiple of this many networks (see above)
-# The reference's batch (x4 with the nudged copies). With its buffers reused, the size matters
-# little past a few thousand networks (10,000 networks on a loaded 2-core machine: 6.5 s in one
-# batch, 6.8 s in blocks of 4,096, 7.0 s of 2,048, 11.6 s of 1,024, Python's per-operation
-# overhead then dominating); a block keeps the reference process's memory bounded.
-REFERENCE_BLOCK = 8192
 MAX_SEEDS = 10_000_000  # memory stays flat (chunks); the limit is time, ~20 minutes a million here
-
-
-def reference_block(params: dict, dtype: str):
-    """The reference for N networks, with each network's amplification measured after every
-    step: returns (losses (N, 100), trained (N, 9), predictions (N, 2)) as float64, the
-    amplification at the end (N,), and each logged loss's own magnitude (N, 100), taken at the
-    parameters and the amplification of that moment (as `compare` takes them)."""
-    run, logged = NudgedRun(params, dtype), []
-
-    def on_logged(r):
-        columns = {p: row.astype(np.float64) for p, row in zip(PARAM_NAMES, r.networks)}
-        logged.append(logged_loss_magnitude(columns, r.worst, dtype))
-
-    losses = run.train(on_logged=on_logged)
-    predictions = np.stack([feedforward(run.networks, x, dtype) for x in PREDICT.astype(dtype)], -1)
-    as64 = [a.astype(np.float64) for a in (losses[: run.n], run.networks.T, predictions)]
-    return as64, run.worst.copy(), np.stack(logged, -1)
-
-
-def reference_chunk(params: dict, dtype: str):
-    n = len(params[PARAM_NAMES[0]])
-    parts = [
-        reference_block({p: v[i : i + REFERENCE_BLOCK] for p, v in params.items()}, dtype)
-        for i in range(0, n, REFERENCE_BLOCK)
-    ]
-    fields = [np.concatenate([part[0][j] for part in parts]) for j in range(3)]
-    return dict(zip(stats.QUANTITIES, fields)), *(np.concatenate([part[i] for part in parts]) for i in (1, 2))
-
-
-def budget_magnitudes(ref: dict, amp: np.ndarray, logged: np.ndarray, dtype: str) -> dict:
-    """Each quantity's magnitude (tolerances.py), network by network, as `compare` makes it for
-    one: the parameters' scale times the amplification at the end; the logged losses' and the
-    predictions' own rounding plus what the parameters' budgets carry to them (magnitudes.py)."""
-    trained = {p: ref["final_params"][:, i : i + 1] for i, p in enumerate(PARAM_NAMES)}
-    return {
-        "loss_log": logged,
-        "final_params": value_scale(ref["final_params"], axis=-1) * amp[:, None],
-        "predictions": prediction_magnitude(trained, PREDICT, amp[:, None], dtype),
-    }
 
 
 def peak_rss_mb() -> float:
@@ -123,20 +79,23 @@ class _Clock:
         return now
 
 
-REFERENCE = "numpy reference and amplification"
+REFERENCE = "numpy reference"
+SETTLE = "amplification where needed"
 
 
-def reference_results(first_seed: int, count: int, dtype: str):
-    """Each chunk's reference in order: (results, amplification at the end, magnitudes, seconds)."""
+def reference_results(first_seed: int, count: int, dtype: str, nudge: bool):
+    """Each chunk's reference in order: (results, amplification at the end, magnitudes, nudge,
+    seconds); without nudge, the networks alone (amplification 1)."""
     for seed0, n in chunks(first_seed, count)[0]:
         start = time.perf_counter()
-        ref, amp, logged = reference_chunk(draw_many(seed0, n), dtype)
-        yield ref, amp, budget_magnitudes(ref, amp, logged, dtype), time.perf_counter() - start
+        ref, amp, logged = reference_chunk(draw_many(seed0, n), dtype, nudge)
+        magnitudes = budget_magnitudes(ref, amp, logged, dtype)
+        yield ref, amp, magnitudes, nudge, time.perf_counter() - start
 
 
-def _produce(first_seed: int, count: int, dtype: str, out) -> None:
+def _produce(first_seed: int, count: int, dtype: str, nudge: bool, out) -> None:
     try:
-        for item in reference_results(first_seed, count, dtype):
+        for item in reference_results(first_seed, count, dtype, nudge):
             out.put(item)
         out.put(("done", peak_rss_mb()))
     except BaseException:  # everything goes back to the parent, which raises it
@@ -151,10 +110,12 @@ class ReferenceProcess:
     not survive a fork: a sweep called from a test), the chunks are computed in this process
     when asked for; the numbers are the same either way."""
 
-    def __init__(self, first_seed: int, count: int, dtype: str):
+    def __init__(self, first_seed: int, count: int, dtype: str, amplification: str = "needed"):
         import multiprocessing
 
-        self.args, self.peak_rss_mb, self.process = (first_seed, count, dtype), 0.0, None
+        self.amplification = amplification
+        self.args = (first_seed, count, dtype, amplification == "all")
+        self.peak_rss_mb, self.process = 0.0, None
         loaded = any(name in sys.modules for name in ("torch", "jax", "tensorflow"))
         if "fork" in multiprocessing.get_all_start_methods() and not loaded:
             context = multiprocessing.get_context("fork")
@@ -200,6 +161,23 @@ class ReferenceProcess:
             self.process.terminate()
 
 
+def _judge_chunk(results: dict, params: dict, reference_item, total, candidates, seed0: int, clock) -> None:
+    """Judge one chunk of every case against its reference; where the reference came without the
+    amplification, measure it for the networks that need it first (sweep_reference.settle)."""
+    ref, amp, magnitudes, nudged, _ = reference_item
+    got = {case: r[0] for case, r in results.items()}
+    judged = {case: stats.judged(case, got[case], ref, magnitudes) for case in results}
+    measured = np.ones(len(amp), bool)
+    if not nudged:
+        t = time.perf_counter()
+        amp, measured = settle(params, ref, got, judged, total.dtype, total.rows, candidates)
+        clock.add(SETTLE, t)
+    total.reference(ref, seed0)
+    total.amplification(amp[measured], seed0 + np.flatnonzero(measured))
+    for case, (got_case, devices) in results.items():
+        candidates[case].offer(total.add(case, judged[case], seed0, devices), got_case, seed0)
+
+
 def sweep(
     cases: list[Case],
     first_seed: int,
@@ -207,20 +185,25 @@ def sweep(
     dtype: str,
     *,
     recheck_k: int = 3,
+    amplification: str = "needed",
     progress=None,
     reference: ReferenceProcess | None = None,
 ) -> dict:
     """Train `count` networks from seeds first_seed.. in the reference and in each case, chunk
-    by chunk; judge each quantity network by network; then rerun `recheck_k` networks of each
-    case (the worst by err/tol, and random ones) through the port's own train. `reference`:
-    where the reference's chunks come from (started early by the command; default: started
-    here). The result, as the JSON report holds it (less the environment)."""
+    by chunk; judge each quantity network by network, with the amplification of every network
+    measured (amplification "all") or of those whose verdict needs it ("needed",
+    sweep_reference.py); then rerun `recheck_k` networks of each case (the worst by err/tol, and
+    random ones) through the port's own train. `reference`: where the reference's chunks come
+    from (started early by the command, with the same `amplification`; default: started here).
+    The result, as the JSON report holds it (less the environment)."""
     progress = progress or stats.Progress(0, quiet=True)
     clock, start = _Clock(), time.perf_counter()
     total = stats.Totals(cases, dtype)
     pieces, length = chunks(first_seed, count)
     candidates = {c: Candidates(*recheck_seeds(first_seed, count, recheck_k)) for c in cases}
-    reference = reference or ReferenceProcess(first_seed, count, dtype)
+    reference = reference or ReferenceProcess(first_seed, count, dtype, amplification)
+    assert reference.amplification == amplification, "the reference process measures otherwise"
+    copies = f"{2 * len(NUDGE_DIRECTIONS)} nudged copies" if amplification == "all" else "the networks alone"
     try:
         references = iter(reference)
         for seed0, n in pieces:
@@ -231,17 +214,13 @@ def sweep(
                 results[case] = batched(case, params, length, n)
                 clock.add(case.id, t)
                 progress.advance(n)
-            progress.stage(
-                f"reference, seeds {seed0}..{seed0 + n - 1}, {2 * len(NUDGE_DIRECTIONS)} nudged copies"
-            )
+            progress.stage(f"reference, seeds {seed0}..{seed0 + n - 1}, {copies}")
             t = time.perf_counter()
-            ref, amp, magnitudes, seconds = next(references)
+            item = next(references)
             clock.add("waiting for the reference", t)
-            clock.seconds[REFERENCE] = clock.seconds.get(REFERENCE, 0.0) + seconds
-            total.reference(ref, amp, seed0)
+            clock.seconds[REFERENCE] = clock.seconds.get(REFERENCE, 0.0) + item[-1]
+            _judge_chunk(results, params, item, total, candidates, seed0, clock)
             progress.advance(n)
-            for case, (got, devices) in results.items():
-                candidates[case].offer(total.judge(case, got, ref, magnitudes, seed0, devices), got, seed0)
         next(references, None)  # the process's last word: its peak memory
     finally:
         reference.close()
@@ -251,6 +230,7 @@ def sweep(
     clock.add("recheck through each port's train", t)
     clock.seconds["total"] = time.perf_counter() - start
     result = total.result(first_seed, count)
+    result["amplification"]["measure"] = amplification
     result["recheck"] = {"networks_each": recheck_k, "entries": entries}
     result["seconds"] = clock.seconds
     result["peak_rss_mb"] = peak_rss_mb() + reference.peak_rss_mb

@@ -38,6 +38,12 @@ def judge(quantity: str, got: np.ndarray, expected: np.ndarray, dtype: str, magn
     return check.ratios.max(axis=-1), check.abs_err
 
 
+def judged(case: Case, got: dict, ref: dict, magnitudes: dict) -> dict:
+    """One chunk of one case against the reference: {quantity: (each network's largest err/tol,
+    the absolute errors)}."""
+    return {q: judge(q, got[q], ref[q], case.dtype, magnitudes[q]) for q in QUANTITIES}
+
+
 def histogram(values: np.ndarray) -> dict[str, int]:
     """{bin: count}, bin k holding [10^(k/100), 10^((k+1)/100)); "0" and "nonfinite" apart."""
     values = np.asarray(values, dtype=np.float64)
@@ -125,16 +131,23 @@ class Totals:
     def __init__(self, cases: list[Case], dtype: str):
         self.dtype = dtype
         self.rows = {(c, q): Row(c, q) for c in cases for q in QUANTITIES}
-        self.amp = {"max": -math.inf, "max_seed": None, "networks_over_100": 0, "histogram": {}}
+        self.amp = {"measured": 0, "max": -math.inf, "max_seed": None, "networks_over_100": 0}
+        self.amp["histogram"] = {}
         self.loss = {"min": math.inf, "max": -math.inf, "histogram": {}, "last_logged_epoch": None}
         self.counts = {"bins": dict.fromkeys((b[0] for b in LOSS_BINS), 0), "emily": 0, "frank": 0, "both": 0}
 
-    def reference(self, ref: dict, amp: np.ndarray, seed0: int) -> None:
+    def amplification(self, amp: np.ndarray, seeds: np.ndarray) -> None:
+        """The measured networks' amplification (all of them, or those the verdict needed)."""
+        self.amp["measured"] += len(amp)
+        if not len(amp):
+            return
         i = int(np.argmax(amp))
         if amp[i] > self.amp["max"]:
-            self.amp["max"], self.amp["max_seed"] = float(amp[i]), seed0 + i
+            self.amp["max"], self.amp["max_seed"] = float(amp[i]), int(seeds[i])
         self.amp["networks_over_100"] += int(np.sum(amp > 100))
         self.amp["histogram"] = add_histograms(self.amp["histogram"], histogram(amp))
+
+    def reference(self, ref: dict, seed0: int) -> None:
         final = ref["loss_log"][:, -1]
         self.loss["last_logged_epoch"] = (ref["loss_log"].shape[1] - 1) * LOG_EVERY
         self.loss["min"], self.loss["max"] = (
@@ -149,17 +162,17 @@ class Totals:
         self.counts["frank"] += int(frank.sum())
         self.counts["both"] += int((emily & frank).sum())
 
-    def judge(self, case: Case, got: dict, ref: dict, magnitudes: dict, seed0: int, devices) -> np.ndarray:
-        """Judge one chunk of one case; returns each network's largest err/tol over the quantities."""
-        worst = None
-        for q in QUANTITIES:
-            ratios, abs_err = judge(q, got[q], ref[q], case.dtype, magnitudes[q])
+    def add(self, case: Case, judged_: dict, seed0: int, devices) -> np.ndarray:
+        """One chunk of one case, judged (`judged`), into its rows; returns each network's
+        largest err/tol over the quantities."""
+        for q, (ratios, abs_err) in judged_.items():
             self.rows[case, q].add(ratios, abs_err, seed0, devices)
-            worst = ratios if worst is None else np.maximum(worst, ratios)
-        return worst
+        return np.max([ratios for ratios, _ in judged_.values()], axis=0)
 
     def result(self, first_seed: int, count: int) -> dict:
-        amp = dict(self.amp) | {"median": percentile(self.amp["histogram"], 50, 1.0, self.amp["max"])}
+        amp = dict(self.amp)
+        amp["max"] = amp["max"] if amp["measured"] else None
+        amp["median"] = percentile(amp["histogram"], 50, 1.0, amp["max"]) if amp["measured"] else None
         return {
             "command": "sweep",
             "seeds": {"first": first_seed, "count": count, "ranges": [[first_seed, count]]},
@@ -258,17 +271,22 @@ def _merge_teaching(reports: list[dict]) -> dict:
 
 
 def _merge_amplification(reports: list[dict]) -> dict:
-    parts = [r["amplification"] for r in reports]
-    worst = max(parts, key=lambda a: (a["max"], -a["max_seed"]))
+    # A report without "measured" measured every network (written before the choice existed).
+    parts = [{"measured": r["seeds"]["count"], "measure": "all"} | r["amplification"] for r in reports]
+    measured = [a for a in parts if a["measured"] and a["max"] is not None]
+    worst = max(measured, key=lambda a: (a["max"], -a["max_seed"]), default=None)
     hist = {}
     for a in parts:
         hist = add_histograms(hist, a["histogram"])
+    top = None if worst is None else worst["max"]
     return {
-        "max": worst["max"],
-        "max_seed": worst["max_seed"],
+        "measured": sum(a["measured"] for a in parts),
+        "max": top,
+        "max_seed": None if worst is None else worst["max_seed"],
         "networks_over_100": sum(a["networks_over_100"] for a in parts),
         "histogram": hist,
-        "median": percentile(hist, 50, 1.0, worst["max"]),
+        "median": None if worst is None else percentile(hist, 50, 1.0, top),
+        "measure": "all" if all(a["measure"] == "all" for a in parts) else "needed",
     }
 
 

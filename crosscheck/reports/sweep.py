@@ -116,13 +116,28 @@ def _closest(report: dict) -> list[str]:
     ]
 
 
+def _amplification(report: dict) -> str:
+    """What the amplification (the budget multiplier) was measured for, and what it came to."""
+    a, n = report["amplification"], report["seeds"]["count"]
+    measured = a.get("measured", n)
+    head = "amplification of a one-ulp nudge by the reference (budget multiplier)"
+    if a.get("measure", "all") == "needed":
+        if not measured:
+            return f"{head}: measured for none of the {plural(n, 'network')}: all pass with 1, the tightest"
+        head += (
+            f", measured for the {measured} of {plural(n, 'network')} whose verdict, worst row or recheck "
+            "pick needed it (the others pass with 1, the tightest budget)"
+        )
+    over = plural(a["networks_over_100"], "network")
+    return (
+        f"{head}: median {a['median']:.2g}, max {a['max']:.3g} (seed {a['max_seed']}); {over} over 100, "
+        "verified only that loosely"
+    )
+
+
 def _measures(report: dict) -> list[str]:
-    a = report["amplification"]
-    over = a["networks_over_100"]
     lines = [
-        f"amplification of a one-ulp nudge by the reference (budget multiplier): median {a['median']:.2g}, "
-        f"max {a['max']:.3g} (seed {a['max_seed']}); {plural(over, 'network')} over 100, "
-        "verified only that loosely",
+        _amplification(report),
         "devices: "
         + "; ".join(dict.fromkeys(f"{r['id']} {', '.join(r.get('devices', []))}" for r in report["checks"])),
         "time: " + ", ".join(f"{k} {v:.2f} s" for k, v in report["seconds"].items()),
