@@ -7,7 +7,8 @@
 - suite: the README's test command, `python -m pytest -n auto --dist loadgroup` with CI=true
   (one run), as a multiple of the import time
 - sweep: `crosscheck sweep --seeds 10000 --json s.json` (median of 3, the first of which may
-  fill the compilation caches) as a multiple of `python -m reference --seed 0` measured above;
+  fill the compilation caches) as a multiple of `python -m reference --seed 0` measured above,
+  and the same for torch and jax alone (the frameworks of the target's first figure);
   and the sweep's peak memory for 20,000 and for 200,000 networks (the command's own and its
   reference process's peaks, from its JSON report; one run each, several minutes for 200,000)
 Run: python scripts/measure_targets.py [--no-suite] [--no-sweep] [--no-memory]
@@ -58,21 +59,11 @@ def in_process_training() -> tuple[float, float]:
     )
 
 
-def sweep_report(seeds: int, directory: str) -> tuple[float, dict]:
-    """One `crosscheck sweep --seeds N`: its wall time and its JSON report."""
+def sweep_report(seeds: int, directory: str, *extra: str) -> tuple[float, dict]:
+    """One `crosscheck sweep --seeds N [extra]`: its wall time and its JSON report."""
     path = Path(directory) / f"sweep_{seeds}.json"
-    argv = [
-        sys.executable,
-        "-m",
-        "crosscheck",
-        "sweep",
-        "--seeds",
-        str(seeds),
-        "--quiet",
-        "--json",
-        str(path),
-    ]
-    seconds = wall(argv, 1)
+    argv = [sys.executable, "-m", "crosscheck", "sweep", "--seeds", str(seeds), "--quiet"]
+    seconds = wall([*argv, "--json", str(path), *extra], 1)
     return seconds, json.loads(path.read_text())
 
 
@@ -89,6 +80,11 @@ def sweep_targets(reference: float) -> None:
             print(
                 "  where the time went (that run): " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
             )
+            pair = statistics.median(
+                sweep_report(10_000, directory, "--frameworks", "torch,jax")[0] for _ in range(3)
+            )
+            print(f"  the same with --frameworks torch,jax (median of 3): {pair:.1f} s = "
+                  f"{pair / reference:.0f} x python -m reference")  # fmt: skip
         if "--no-memory" not in sys.argv:
             runs = {n: sweep_report(n, directory) for n in (20_000, 200_000)}
             for n, (seconds, report) in runs.items():

@@ -15,7 +15,7 @@ import pytest
 
 import ports
 from crosscheck.cli import main
-from crosscheck.engine import amplification, checks
+from crosscheck.engine import amplification, checks, sweep_reference
 from crosscheck.engine import sweep as sweep_engine
 from crosscheck.reports import sweep as sweep_report
 from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, OurNeuralNetwork, draw, draw_many
@@ -194,28 +194,32 @@ def _drifting(monkeypatch, framework: str, network: int, by: float) -> None:
     monkeypatch.setattr(port, "train_many", drifting)
 
 
-@pytest.mark.parametrize("drift", [0.0, 3e-13])
-def test_measuring_only_where_needed_gives_what_measuring_all_gives(capsys, tmp_path, monkeypatch, drift):
-    """Seeds 1060..1099 hold seed 1078, whose amplification is 616: the multiplier matters there.
-    `--amplification needed` (the default) must give the verdict, every row (worst network, its
+@pytest.mark.parametrize(("first", "drift"), [(30, 0.0), (1060, 3e-13)])
+def test_measuring_where_needed_gives_what_measuring_all_gives(capsys, tmp_path, monkeypatch, first, drift):
+    """`--amplification needed` (the default) must give the verdict, every row (worst network, its
     err/tol, the failing count) and the recheck's picks of `--amplification all`, measuring
-    fewer networks; with a port drifting on network 1078 by 3e-13 (over the budget at
-    multiplier 1, within it at 616) and on network 1090 too (over both) as well."""
+    fewer networks. Seeds 30..69: for JAX the largest err/tol at multiplier 1 is another
+    network than the largest with each network's own, in every quantity (seed 44 against 30 in
+    loss_log), so a row's worst must be searched for. Seeds 1060..1099 hold seed 1078, whose
+    amplification is 616; a port drifting there by 3e-13 (over the budget at multiplier 1,
+    within it at 616) and on seed 1090 by 1e-9 (over both) fails one network."""
     framework = _batched_framework()
+    monkeypatch.setattr(sweep_reference, "FIRST_ROUND", 2)  # rounds of a few: 40 networks are few
     if drift:
         _drifting(monkeypatch, framework, 18, drift)
         _drifting(monkeypatch, framework, 30, 1e-9)
-    argv = ("--seeds", "40", "--first-seed", "1060", "--frameworks", framework, "--recheck", "3")
+    argv = ("--seeds", "40", "--first-seed", str(first), "--frameworks", framework, "--recheck", "3")
     code_all, _, every = _sweep(capsys, tmp_path, "all", *argv, "--amplification", "all")
     code, out, needed = _sweep(capsys, tmp_path, "needed", *argv)
     assert code == code_all == (1 if drift else 0), out
     assert _rows(needed) == _rows(every)
     picks = [(e["id"], e["seed"], e["picked"], e["passed"]) for e in every["recheck"]["entries"]]
     assert [(e["id"], e["seed"], e["picked"], e["passed"]) for e in needed["recheck"]["entries"]] == picks
-    assert every["amplification"]["measured"] == 40 and every["amplification"]["max_seed"] == 1078
+    assert every["amplification"]["measured"] == 40
     assert 0 < needed["amplification"]["measured"] < 40
     assert "whose verdict, worst row or recheck pick needed it" in out
     if drift:
+        assert every["amplification"]["max_seed"] == 1078
         failing = {r["quantity"]: r["failing_networks"] for r in needed["checks"]}
         assert failing["final_params"] == 1, failing  # 1090 fails; 1078 passes with its own multiplier
 
