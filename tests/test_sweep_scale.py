@@ -286,6 +286,32 @@ def test_the_report_says_one_network_and_many_networks():
     assert "3 networks over 100" in sweep_report.render(report)
 
 
+def test_the_report_says_whose_amplification_was_measured():
+    """Every network's (--amplification all, and reports written before the choice), those the
+    verdict needed, none, or a merge of both kinds."""
+    report = {"seeds": {"count": 500}}
+    base = {"median": 2.0, "max": 120.0, "max_seed": 7, "networks_over_100": 1}
+    lines = {
+        measure: sweep_report._amplification(report | {"amplification": base | extra})
+        for measure, extra in (
+            ("old", {}),
+            ("all", {"measure": "all", "measured": 500}),
+            ("needed", {"measure": "needed", "measured": 12}),
+            ("none", {"measure": "needed", "measured": 0, "max": None, "median": None}),
+            ("mixed", {"measure": "mixed", "measured": 300}),
+        )
+    }
+    assert lines["old"] == lines["all"]
+    assert lines["all"].endswith("(budget multiplier): median 2, max 120 (seed 7); 1 network over 100, "
+                                 "verified only that loosely")  # fmt: skip
+    assert (
+        ", measured for the 12 of 500 networks whose verdict, worst row or recheck pick needed it"
+        in (lines["needed"])
+    )
+    assert lines["none"].endswith("measured for none of the 500 networks: all pass with 1, the tightest")
+    assert "measured for 300 of 500 networks (every network in some jobs; in the others" in lines["mixed"]
+
+
 def test_sweep_help_documents_devices_recheck_and_merge(capsys):
     with pytest.raises(SystemExit):
         main(["sweep", "--help"])

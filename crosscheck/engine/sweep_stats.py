@@ -286,7 +286,7 @@ def _merge_amplification(reports: list[dict]) -> dict:
         "networks_over_100": sum(a["networks_over_100"] for a in parts),
         "histogram": hist,
         "median": None if worst is None else percentile(hist, 50, 1.0, top),
-        "measure": "all" if all(a["measure"] == "all" for a in parts) else "needed",
+        "measure": parts[0]["measure"] if len({a["measure"] for a in parts}) == 1 else "mixed",
     }
 
 

@@ -121,7 +121,12 @@ def _amplification(report: dict) -> str:
     a, n = report["amplification"], report["seeds"]["count"]
     measured = a.get("measured", n)
     head = "amplification of a one-ulp nudge by the reference (budget multiplier)"
-    if a.get("measure", "all") == "needed":
+    if a.get("measure") == "mixed":  # merged from jobs run with and without --amplification all
+        head += (
+            f", measured for {measured} of {plural(n, 'network')} (every network in some jobs; in the "
+            "others those whose verdict, worst row or recheck pick needed it)"
+        )
+    elif a.get("measure", "all") == "needed":
         if not measured:
             return f"{head}: measured for none of the {plural(n, 'network')}: all pass with 1, the tightest"
         head += (
