@@ -198,8 +198,8 @@ def _add_sweep(sub) -> None:
     sweep.add_argument(
         "--amplification", choices=("needed", "all"), default="needed",
         help="whose amplification (the budget multiplier) to measure: 'needed' (default), only the networks "
-        "whose verdict, row or recheck pick depends on it, the same verdict at a seventh of the reference's "
-        "work; 'all', every network, for its distribution",
+        "whose verdict, worst row or recheck pick it could bear on, with the verdict, rows and picks of "
+        "'all'; 'all', every network, for its distribution",
     )  # fmt: skip
     sweep.add_argument(
         "--merge", nargs="+", metavar="REPORT.json",

@@ -194,17 +194,22 @@ def _drifting(monkeypatch, framework: str, network: int, by: float) -> None:
     monkeypatch.setattr(port, "train_many", drifting)
 
 
-@pytest.mark.parametrize(("first", "drift"), [(30, 0.0), (1060, 3e-13)])
-def test_measuring_where_needed_gives_what_measuring_all_gives(capsys, tmp_path, monkeypatch, first, drift):
+@pytest.mark.parametrize(("first", "drift", "chunk"), [(30, 0.0, None), (30, 0.0, 16), (1060, 3e-13, None)])
+def test_measuring_where_needed_gives_what_measuring_all_gives(
+    capsys, tmp_path, monkeypatch, first, drift, chunk
+):
     """`--amplification needed` (the default) must give the verdict, every row (worst network, its
     err/tol, the failing count) and the recheck's picks of `--amplification all`, measuring
     fewer networks. Seeds 30..69: for JAX the largest err/tol at multiplier 1 is another
     network than the largest with each network's own, in every quantity (seed 44 against 30 in
     loss_log), so a row's worst must be searched for. Seeds 1060..1099 hold seed 1078, whose
     amplification is 616; a port drifting there by 3e-13 (over the budget at multiplier 1,
-    within it at 616) and on seed 1090 by 1e-9 (over both) fails one network."""
+    within it at 616) and on seed 1090 by 1e-9 (over both) fails one network. In chunks of 16,
+    a chunk's search starts from the worst of the chunks before it."""
     framework = _batched_framework()
     monkeypatch.setattr(sweep_reference, "FIRST_ROUND", 2)  # rounds of a few: 40 networks are few
+    if chunk:
+        monkeypatch.setattr(sweep_engine, "CHUNK", chunk)
     if drift:
         _drifting(monkeypatch, framework, 18, drift)
         _drifting(monkeypatch, framework, 30, 1e-9)
@@ -217,11 +222,29 @@ def test_measuring_where_needed_gives_what_measuring_all_gives(capsys, tmp_path,
     assert [(e["id"], e["seed"], e["picked"], e["passed"]) for e in needed["recheck"]["entries"]] == picks
     assert every["amplification"]["measured"] == 40
     assert 0 < needed["amplification"]["measured"] < 40
-    assert "whose verdict, worst row or recheck pick needed it" in out
+    assert "whose verdict, worst row or recheck pick it could bear on" in out
     if drift:
         assert every["amplification"]["max_seed"] == 1078
         failing = {r["quantity"]: r["failing_networks"] for r in needed["checks"]}
         assert failing["final_params"] == 1, failing  # 1090 fails; 1078 passes with its own multiplier
+
+
+def test_results_of_another_shape_fail_every_network_without_measuring_them(capsys, tmp_path, monkeypatch):
+    """A train_many whose predictions come transposed, (2, N): every network fails, as with
+    --amplification all, and those are not measured for it (no multiplier makes a wrong shape
+    pass; rounds of one network a row here, so that the few measured are the other rows')."""
+    framework = _batched_framework()
+    monkeypatch.setattr(sweep_reference, "FIRST_ROUND", 1)
+    port = ports.load(framework)
+    real = port.train_many
+    transposed = lambda *a, **kw: dataclasses.replace(r := real(*a, **kw), predictions=r.predictions.T)  # noqa: E731
+    monkeypatch.setattr(port, "train_many", transposed)
+    argv = ("--seeds", "8", "--first-seed", "30", "--frameworks", framework, "--recheck", "0")
+    code, out, report = _sweep(capsys, tmp_path, "shape", *argv)
+    assert code == 1, out
+    failing = {r["quantity"]: r["failing_networks"] for r in report["checks"]}
+    assert failing["predictions"] == 8 and failing["final_params"] == 0, failing
+    assert report["amplification"]["measured"] < 8
 
 
 def test_merge_refuses_overlapping_ranges_and_mixed_dtypes(capsys, tmp_path):
@@ -304,10 +327,9 @@ def test_the_report_says_whose_amplification_was_measured():
     assert lines["old"] == lines["all"]
     assert lines["all"].endswith("(budget multiplier): median 2, max 120 (seed 7); 1 network over 100, "
                                  "verified only that loosely")  # fmt: skip
-    assert (
-        ", measured for the 12 of 500 networks whose verdict, worst row or recheck pick needed it"
-        in (lines["needed"])
-    )
+    needed = lines["needed"]
+    assert ", measured for the 12 of 500 networks whose verdict, worst row or recheck pick it could" in needed
+    assert "(the others pass with 1, the tightest budget); of those: median 2," in needed
     assert lines["none"].endswith("measured for none of the 500 networks: all pass with 1, the tightest")
     assert "measured for 300 of 500 networks (every network in some jobs; in the others" in lines["mixed"]
 

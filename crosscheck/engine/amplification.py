@@ -116,7 +116,7 @@ class NudgedRun:
     fresh nudge along a fixed direction grows less than one training has already turned, which
     the first copy keeps.) With renew=False there are only the first copies, each a plain
     reference run; with nudge=False no copy at all: the networks alone, `worst` staying 1 (the
-    sweep's first pass, sweep_settle.py)."""
+    sweep's first pass, sweep_reference.py)."""
 
     def __init__(self, params: dict, dtype: str, renew: bool = True, nudge: bool = True):
         self.n, self.dtype = len(params[PARAM_NAMES[0]]), np.dtype(dtype)

@@ -172,7 +172,7 @@ def _judge_chunk(results: dict, params: dict, reference_item, total, candidates,
         t = time.perf_counter()
         amp, measured = settle(params, ref, got, judged, total.dtype, total.rows, candidates)
         clock.add(SETTLE, t)
-    total.reference(ref, seed0)
+    total.reference(ref)
     total.amplification(amp[measured], seed0 + np.flatnonzero(measured))
     for case, (got_case, devices) in results.items():
         candidates[case].offer(total.add(case, judged[case], seed0, devices), got_case, seed0)
@@ -202,7 +202,8 @@ def sweep(
     pieces, length = chunks(first_seed, count)
     candidates = {c: Candidates(*recheck_seeds(first_seed, count, recheck_k)) for c in cases}
     reference = reference or ReferenceProcess(first_seed, count, dtype, amplification)
-    assert reference.amplification == amplification, "the reference process measures otherwise"
+    if reference.amplification != amplification:
+        raise ValueError(f"the reference process measures {reference.amplification}, not {amplification}")
     copies = f"{2 * len(NUDGE_DIRECTIONS)} nudged copies" if amplification == "all" else "the networks alone"
     try:
         references = iter(reference)

@@ -20,6 +20,11 @@ The verdict, every row and the recheck's picks are then those of measuring every
 (`--amplification all`; tests/test_sweep_scale.py runs both). Which networks get measured
 depends on the order they are judged in (a row's worst so far), so the amplification summary
 covers the measured networks only, and chunks or separate jobs may measure different ones.
+
+This rests on the measured amplification being a number. Were a nudged copy to end in NaN while
+its network stays finite (never seen: the overflow check refuses weights whose arithmetic could
+overflow, engine/overflow.py), `--amplification all` would fail that network where this might
+pass it.
 """
 
 import numpy as np
@@ -33,9 +38,9 @@ from .tolerances import value_scale
 
 PREDICT = np.array([EMILY, FRANK])
 # The reference's batch (x7 with the nudged copies). With its buffers reused, the size matters
-# little past a few thousand networks (10,000 networks on a loaded 2-core machine: 6.5 s in one
-# batch, 6.8 s in blocks of 4,096, 7.0 s of 2,048, 11.6 s of 1,024, Python's per-operation
-# overhead then dominating); a block keeps the reference process's memory bounded.
+# little past a few thousand networks (measured with three copies a network, 10,000 networks on
+# a loaded 2-core machine: 6.5 s in one batch, 6.8 s in blocks of 4,096, 7.0 s of 2,048, 11.6 s
+# of 1,024, Python's per-operation overhead then dominating); a block keeps memory bounded.
 REFERENCE_BLOCK = 8192
 
 
@@ -81,15 +86,15 @@ def budget_magnitudes(ref: dict, amp: np.ndarray, logged: np.ndarray, dtype: str
     }
 
 
-def _above(values: np.ndarray, measured: np.ndarray, known: list[float], keep: int, limit: int):
-    """The unmeasured networks that could still be among the `keep` largest values: above the
-    keep-th largest value known exactly (`known`: earlier chunks'; and the measured networks'
-    here), or any while fewer are known; at most `limit` of them, the largest first. Taking the
-    largest few a round keeps the rounds from measuring networks a better bound would rule out:
-    err/tol at multiplier 1 can be far above the true one (a multiplier of 10 is common)."""
-    exact = sorted([*known, *values[measured]], reverse=True)
-    bound = exact[keep - 1] if len(exact) >= keep else -np.inf
-    open_ = np.flatnonzero(~measured & (values > bound))
+def _above(values: np.ndarray, exact: np.ndarray, known: list[float], keep: int, limit: int):
+    """The networks whose value is not exact yet and could still be among the `keep` largest: at
+    or above the keep-th largest value known exactly (`known`: earlier chunks'; and the `exact`
+    ones here), ties included, as the lowest seed wins a tie; any while fewer are known. At most
+    `limit` of them, the largest first: err/tol at multiplier 1 can be far above the true one (a
+    multiplier of 10 is common), so a few a round keep a better bound from ruling them out."""
+    sure = sorted([*known, *values[exact]], reverse=True)
+    bound = sure[keep - 1] if len(sure) >= keep else -np.inf
+    open_ = np.flatnonzero(~exact & (values >= bound))
     chosen = np.zeros(len(values), bool)
     chosen[open_[np.argsort(-values[open_], kind="stable")[:limit]]] = True
     return chosen
@@ -97,19 +102,23 @@ def _above(values: np.ndarray, measured: np.ndarray, known: list[float], keep: i
 
 def unsettled(judged: dict, measured: np.ndarray, rows: dict, candidates: dict, limit: int) -> np.ndarray:
     """Indices of the networks whose amplification the verdict, a row's worst or a recheck's
-    pick needs and that are not measured yet: every network over budget; of those that could
-    be a row's worst or a pick, at most `limit` a row. judged: {case: {quantity: (err/tol (N,),
-    ...)}}, err/tol with the multiplier each network has so far (1 where unmeasured)."""
+    pick could depend on and that are not measured yet: every network over budget; of those
+    that could be a row's worst or a pick, at most `limit` a row. judged: {case: {quantity:
+    (err/tol (N,), ...)}}, err/tol with the multiplier each network has so far (1 where
+    unmeasured). An err/tol is exact without measuring where it is 0 (no error: none with any
+    budget) or inf (a NaN or infinite result: over any budget)."""
     need = np.zeros(len(measured), bool)
     for case, by_quantity in judged.items():
         for q, (ratios, _) in by_quantity.items():
-            need |= ~measured & ~(ratios <= 1.0)  # over budget (NaN too): fails only if still over
+            exact = measured | (ratios == 0) | ~np.isfinite(ratios)
+            need |= ~exact & (ratios > 1.0)  # over budget at 1: fails only if still over with its own
             row = rows[case, q]
-            need |= _above(ratios, measured, [row.ratio] if row.worst_seed is not None else [], 1, limit)
+            need |= _above(ratios, exact, [row.ratio] if row.worst_seed is not None else [], 1, limit)
         keep = candidates[case].keep
         if keep:
             worst = np.max([r for r, _ in by_quantity.values()], axis=0)
-            need |= _above(worst, measured, [r for r, _ in candidates[case].worst], keep, limit)
+            exact = measured | (worst == 0) | ~np.isfinite(worst)
+            need |= _above(worst, exact, [r for r, _ in candidates[case].worst], keep, limit)
     return np.flatnonzero(need)
 
 
@@ -129,16 +138,15 @@ def settle(params: dict, ref: dict, got: dict, judged: dict, dtype: str, rows: d
     amp, measured, limit = np.ones(n), np.zeros(n, bool), FIRST_ROUND
     while (todo := unsettled(judged, measured, rows, candidates, limit)).size:
         limit *= 2
-        (losses, trained, predictions), amp[todo], logged = reference_block(
-            {p: v[todo] for p, v in params.items()}, dtype
-        )
+        again, amp[todo], logged = reference_chunk({p: v[todo] for p, v in params.items()}, dtype)
         mine = {q: ref[q][todo] for q in QUANTITIES}
-        for q, again in zip(QUANTITIES, (losses, trained, predictions)):
-            if not np.array_equal(again, mine[q], equal_nan=True):  # the same arithmetic: never
+        for q in QUANTITIES:
+            if not np.array_equal(again[q], mine[q], equal_nan=True):  # the same arithmetic: never
                 raise RuntimeError(f"the reference's {q} changed when trained with nudged copies")
         magnitudes = budget_magnitudes(mine, amp[todo], logged, dtype)
         for case, by_quantity in judged.items():
             for q, (ratios, _) in by_quantity.items():
-                ratios[todo] = judge(q, got[case][q][todo], mine[q], case.dtype, magnitudes[q])[0]
+                if got[case][q].shape == ref[q].shape:  # else every network failed already (judge)
+                    ratios[todo] = judge(q, got[case][q][todo], mine[q], case.dtype, magnitudes[q])[0]
         measured[todo] = True
     return amp, measured

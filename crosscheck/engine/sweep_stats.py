@@ -147,7 +147,7 @@ class Totals:
         self.amp["networks_over_100"] += int(np.sum(amp > 100))
         self.amp["histogram"] = add_histograms(self.amp["histogram"], histogram(amp))
 
-    def reference(self, ref: dict, seed0: int) -> None:
+    def reference(self, ref: dict) -> None:
         final = ref["loss_log"][:, -1]
         self.loss["last_logged_epoch"] = (ref["loss_log"].shape[1] - 1) * LOG_EVERY
         self.loss["min"], self.loss["max"] = (
@@ -162,12 +162,12 @@ class Totals:
         self.counts["frank"] += int(frank.sum())
         self.counts["both"] += int((emily & frank).sum())
 
-    def add(self, case: Case, judged_: dict, seed0: int, devices) -> np.ndarray:
+    def add(self, case: Case, by_quantity: dict, seed0: int, devices) -> np.ndarray:
         """One chunk of one case, judged (`judged`), into its rows; returns each network's
         largest err/tol over the quantities."""
-        for q, (ratios, abs_err) in judged_.items():
+        for q, (ratios, abs_err) in by_quantity.items():
             self.rows[case, q].add(ratios, abs_err, seed0, devices)
-        return np.max([ratios for ratios, _ in judged_.values()], axis=0)
+        return np.max([ratios for ratios, _ in by_quantity.values()], axis=0)
 
     def result(self, first_seed: int, count: int) -> dict:
         amp = dict(self.amp)

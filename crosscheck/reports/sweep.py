@@ -119,19 +119,19 @@ def _closest(report: dict) -> list[str]:
 def _amplification(report: dict) -> str:
     """What the amplification (the budget multiplier) was measured for, and what it came to."""
     a, n = report["amplification"], report["seeds"]["count"]
-    measured = a.get("measured", n)
+    measured, measure = a.get("measured", n), a.get("measure", "all")
     head = "amplification of a one-ulp nudge by the reference (budget multiplier)"
-    if a.get("measure") == "mixed":  # merged from jobs run with and without --amplification all
-        head += (
-            f", measured for {measured} of {plural(n, 'network')} (every network in some jobs; in the "
-            "others those whose verdict, worst row or recheck pick needed it)"
-        )
-    elif a.get("measure", "all") == "needed":
-        if not measured:
-            return f"{head}: measured for none of the {plural(n, 'network')}: all pass with 1, the tightest"
+    if measure == "needed" and not measured:  # only a sweep of no implementation measures none
+        return f"{head}: measured for none of the {plural(n, 'network')}: all pass with 1, the tightest"
+    if measure == "needed":
         head += (
             f", measured for the {measured} of {plural(n, 'network')} whose verdict, worst row or recheck "
-            "pick needed it (the others pass with 1, the tightest budget)"
+            "pick it could bear on (the others pass with 1, the tightest budget); of those"
+        )
+    elif measure == "mixed":  # merged from jobs run with and without --amplification all
+        head += (
+            f", measured for {measured} of {plural(n, 'network')} (every network in some jobs; in the "
+            "others those whose verdict, worst row or recheck pick it could bear on); of those"
         )
     over = plural(a["networks_over_100"], "network")
     return (
