@@ -6,6 +6,7 @@ any test runs (crosscheck.engine.precision), and the header says what is in forc
 """
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -19,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import ports
+from crosscheck.engine import checks
 from crosscheck.engine.cases import all_cases
 from crosscheck.engine.precision import describe, preflight
 
@@ -55,6 +57,18 @@ def pytest_report_header(config):
         "nn-crosscheck precision preflight:",
         *(f"  {line}" for line in describe(PREFLIGHT)),
     ]
+
+
+@pytest.fixture
+def private_caches(monkeypatch):
+    """The checks' caches of training runs and finite differences, empty for this test and set
+    aside after it, for a test that swaps a port under a name others use or wants a real rerun:
+    the worker's own caches stay as they were, for the tests after it (a TensorFlow eager
+    training costs ~13 s to redo)."""
+    for name in ("_timed_train", "_finite_differences"):
+        cached = getattr(checks, name)
+        fresh = functools.lru_cache(maxsize=cached.cache_parameters()["maxsize"])(cached.__wrapped__)
+        monkeypatch.setattr(checks, name, fresh)
 
 
 @pytest.fixture(params=[pytest.param(c, id=c.id) for c in all_cases()])

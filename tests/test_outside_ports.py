@@ -15,7 +15,6 @@ import pytest
 
 import ports
 from crosscheck.cli import main
-from crosscheck.engine import checks
 
 ROOT = Path(__file__).parent.parent
 HOMEWORK = ROOT / "examples" / "homework" / "homework.py"
@@ -26,22 +25,19 @@ BUGGY_LINE = '        "w2": d_hidden1 * x[0] * d_h1,\n'
 
 
 @pytest.fixture(autouse=True)
-def registry(monkeypatch):
-    """Each test registers its ports afresh: the registry and the per-case caches are restored
-    (the good and the buggy homework share a name, so they would share cached results). A port
-    under test from NN_CROSSCHECK_PORTS is set aside: it may share a name with the examples."""
+def registry(monkeypatch, private_caches):
+    """Each test registers its ports afresh: the registry is restored, and the per-case caches
+    are the test's own (the good and the buggy homework share a name, so they would share
+    cached results). A port under test from NN_CROSSCHECK_PORTS is set aside: it may share a
+    name with the examples."""
     monkeypatch.delenv(ports.ENVIRONMENT, raising=False)
     saved = dict(ports.PORTS)
     for name, info in saved.items():
         if info.source.startswith(ports.ENVIRONMENT):
             ports.unregister(name)
-    checks._timed_train.cache_clear()
-    checks._finite_differences.cache_clear()
     yield
     ports.PORTS.clear()
     ports.PORTS.update(saved)
-    checks._timed_train.cache_clear()
-    checks._finite_differences.cache_clear()
 
 
 @pytest.fixture

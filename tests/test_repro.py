@@ -13,7 +13,7 @@ from crosscheck.reports import repro
 from crosscheck.reports.repro import BUNDLE
 
 
-def test_repro_bundle_reruns_the_failing_case(capsys, tmp_path, drifted):
+def test_repro_bundle_reruns_the_failing_case(capsys, tmp_path, drifted, private_caches):
     bundle = tmp_path / "bundle"
     code = main(
         ["compare", "--frameworks", "numpy,drifted", "--seed", "7", "--quiet", "--repro", str(bundle)]

@@ -15,7 +15,7 @@ import pytest
 
 import ports
 from crosscheck.cli import main
-from crosscheck.engine import amplification, checks, sweep_reference
+from crosscheck.engine import amplification, sweep_reference
 from crosscheck.engine import sweep as sweep_engine
 from crosscheck.reports import sweep as sweep_report
 from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, OurNeuralNetwork, draw, draw_many
@@ -106,7 +106,7 @@ def test_the_rerun_hint_reproduces_the_sweeps_numbers(capsys, tmp_path):
     assert row["rerun_batched"] in out and row["rerun"] in out
 
 
-def test_a_bug_only_in_a_ports_own_train_fails_the_sweep(capsys, tmp_path):
+def test_a_bug_only_in_a_ports_own_train_fails_the_sweep(capsys, tmp_path, private_caches):
     """The mutant's train_many is the NumPy port's, correct; its train reads b1 1e-9 off. The
     batched rows pass; the recheck fails the sweep, naming the seed and the rerun."""
     argv = ("--port", str(BUG_PORT), "--frameworks", "idiombug", "--seeds", "8", "--first-seed", "30")
@@ -115,7 +115,6 @@ def test_a_bug_only_in_a_ports_own_train_fails_the_sweep(capsys, tmp_path):
         quiet_code, _, _ = _sweep(capsys, tmp_path, "bug0", *argv, "--recheck", "0")
     finally:
         ports.unregister("idiombug")
-        checks._timed_train.cache_clear()
     assert quiet_code == 0, "without the recheck the batched path alone passes"
     assert code == 1, out
     assert all(r["passed"] for r in report["checks"])
@@ -353,19 +352,15 @@ def test_progress_goes_to_stderr_and_quiet_silences_it(capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_a_port_whose_own_train_raises_fails_the_sweep_with_the_seed(capsys, tmp_path, monkeypatch):
+def test_a_port_whose_own_train_raises_fails_the_sweep(capsys, tmp_path, monkeypatch, private_caches):
     framework = _batched_framework()
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(ports.load(framework), "train", broken)
-    checks._timed_train.cache_clear()
-    try:
-        code, out, report = _sweep(capsys, tmp_path, "raises", "--seeds", "4", "--frameworks", framework,
-                                   "--recheck", "1")  # fmt: skip
-    finally:
-        checks._timed_train.cache_clear()
+    code, out, report = _sweep(capsys, tmp_path, "raises", "--seeds", "4", "--frameworks", framework,
+                               "--recheck", "1")  # fmt: skip
     assert code == 1, out
     (entry,) = report["recheck"]["entries"]
     assert entry["failures"] == [f"{entry['id']}: its own train raised RuntimeError: boom"]

@@ -1,0 +1,18 @@
+"""The suite's own caches: a test that swaps a port under a shared name takes `private_caches`
+(conftest.py), which sets the worker's cached training runs aside instead of clearing them, so
+the tests after it on that worker still find them."""
+
+from crosscheck.engine import checks
+from crosscheck.engine.cases import Case
+from reference import SHARED_WEIGHTS
+
+
+def test_private_caches_set_the_workers_own_aside(request, monkeypatch):
+    checks.train(Case("numpy", "cpu", "float64", "eager"), SHARED_WEIGHTS)
+    before = checks._timed_train.cache_info().currsize
+    request.getfixturevalue("private_caches")
+    assert checks._timed_train.cache_info().currsize == 0
+    checks.train(Case("numpy", "cpu", "float32", "eager"), SHARED_WEIGHTS)
+    checks._timed_train.cache_clear()
+    monkeypatch.undo()  # what the end of the test does
+    assert checks._timed_train.cache_info().currsize == before >= 1
