@@ -204,7 +204,11 @@ def sweep(
     reference = reference or ReferenceProcess(first_seed, count, dtype, amplification)
     if reference.amplification != amplification:
         raise ValueError(f"the reference process measures {reference.amplification}, not {amplification}")
-    copies = f"{2 * len(NUDGE_DIRECTIONS)} nudged copies" if amplification == "all" else "the networks alone"
+    copies = (
+        f"{2 * len(NUDGE_DIRECTIONS)} nudged copies"
+        if amplification == "all"
+        else "the networks alone, then the amplification where needed"
+    )
     try:
         references = iter(reference)
         for seed0, n in pieces:
