@@ -107,7 +107,7 @@ def test_worked_examples_full_precision():
                 magnitudes.neuron(
                     [(net.w1, magnitudes.exact(ex["x"][0])), (net.w2, magnitudes.exact(ex["x"][1]))],
                     net.b1,
-                    magnitudes.underflow("float64"),
+                    "float64",
                 )[0].magnitude,
                 magnitudes.forward_magnitude(ex["params"], np.array([ex["x"]]), "float64")[0],
             ],

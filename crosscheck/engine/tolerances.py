@@ -89,6 +89,20 @@ TOLERANCES = {
     ),
 }
 
+# The constant of the values every magnitude is built from: the forward pass, the loss and the
+# partials (magnitudes.py) share one c, so that an error of at most c eps M(v) in one factor is
+# what the next factor's second-order term multiplies.
+ROUNDED = ("forward", "loss", "gradients")
+assert len({TOLERANCES[q].c for q in ROUNDED}) == 1, "the rounded quantities share one c"
+
+
+def residue(dtype: str) -> float:
+    """r = c eps: the largest error a computed value carries per unit of its magnitude. Where two
+    factors are both rounding residue (y_true - y_pred and f'(sum_o1) at a saturated output at
+    its target) their product's error is r M(a) M(b): the second-order terms of magnitudes.py."""
+    return TOLERANCES[ROUNDED[0]].c * float(np.finfo(dtype).eps)
+
+
 # Training amplifies rounding. Each step's rounding differences are carried into the next, and
 # some initial draws pass through regions where the dynamics stretch them (measured: a one-ulp
 # change of the initial weights grows to ~1 eps for the shared weights; over 100,000 draws the
@@ -106,6 +120,13 @@ NUDGE_DIRECTIONS = (
     (1, 1, 1, 1, 1, 1, 1, 1, 1),
     (1, -1, -1, 1, 1, -1, -1, 1, -1),
 )
+
+
+def training_multiplier(stretch, accumulated):
+    """The training budgets' multiplier: the stretch of a one-ulp nudge (in units of the
+    tolerance's c eps (|p| + scale)), plus the accumulated drift of the copies pushed one ulp
+    every step, an absolute bound in units of eps (|p| + scale), hence over c."""
+    return stretch + np.asarray(accumulated) / TOLERANCES["trajectory"].c
 
 
 def amplification_ratio(a: np.ndarray, b: np.ndarray, dtype: str, axis=-1) -> np.ndarray:

@@ -1,0 +1,122 @@
+"""The article's network in exact arithmetic: mpmath at 50 significant digits, far beyond any
+rounding a float64 computation makes, so that its values are the truth each implementation (and
+the budget model, tests/test_exact.py) is measured against.
+
+The same formulas as `reference.partials` (f = 1 / (1 + e^-x), the article's chain rule), every
+operation carried to 50 digits; `rounded` then rounds a value once to a dtype. The weights and
+inputs are taken as the exact binary numbers the dtype holds (both sides round them the same way).
+mpmath is imported here only (the `exact` extra): nothing else of the harness needs it.
+"""
+
+from functools import cache
+
+import numpy as np
+
+from reference import PARAM_NAMES
+from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY
+
+DIGITS = 50
+# The significand bits of each dtype: a value rounded once to it is exact in a float64.
+BITS = {"float32": 24, "float64": 53}
+
+
+@cache
+def context():
+    """A private mpmath context at DIGITS digits (the global one is left as it is)."""
+    import mpmath
+
+    ctx = mpmath.MPContext()
+    ctx.dps = DIGITS
+    return ctx
+
+
+def _exact(value, dtype: str):
+    """The dtype's value of `value` as an exact mpf (a float32 or float64 is a binary fraction)."""
+    return context().mpf(float(np.asarray(value, dtype=dtype)))
+
+
+def weights(params, dtype: str) -> dict:
+    return {p: _exact(params[p], dtype) for p in PARAM_NAMES}
+
+
+def sigmoid(x):
+    ctx = context()
+    return 1 / (1 + ctx.exp(-x))
+
+
+def forward(p: dict, x) -> object:
+    """o1 at one input pair (exact mpf parameters and inputs)."""
+    h1 = sigmoid(p["w1"] * x[0] + p["w2"] * x[1] + p["b1"])
+    h2 = sigmoid(p["w3"] * x[0] + p["w4"] * x[1] + p["b2"])
+    return sigmoid(p["w5"] * h1 + p["w6"] * h2 + p["b3"])
+
+
+def partials(p: dict, x, y_true) -> tuple[object, dict]:
+    """The single-sample loss (y_true - y_pred)^2 and its nine partials, exactly."""
+    sum_h1 = p["w1"] * x[0] + p["w2"] * x[1] + p["b1"]
+    sum_h2 = p["w3"] * x[0] + p["w4"] * x[1] + p["b2"]
+    h1, h2 = sigmoid(sum_h1), sigmoid(sum_h2)
+    y_pred = sigmoid(p["w5"] * h1 + p["w6"] * h2 + p["b3"])
+    d_ypred = -2 * (y_true - y_pred)
+    d_o1, d_h1, d_h2 = y_pred * (1 - y_pred), h1 * (1 - h1), h2 * (1 - h2)
+    d_hidden1, d_hidden2 = d_ypred * p["w5"] * d_o1, d_ypred * p["w6"] * d_o1
+    grads = {
+        "w1": d_hidden1 * x[0] * d_h1,
+        "w2": d_hidden1 * x[1] * d_h1,
+        "w3": d_hidden2 * x[0] * d_h2,
+        "w4": d_hidden2 * x[1] * d_h2,
+        "w5": d_ypred * h1 * d_o1,
+        "w6": d_ypred * h2 * d_o1,
+        "b1": d_hidden1 * d_h1,
+        "b2": d_hidden2 * d_h2,
+        "b3": d_ypred * d_o1,
+    }
+    return (y_true - y_pred) ** 2, grads
+
+
+def rounded(value, dtype: str) -> float:
+    """`value` rounded once, to nearest, to `dtype`'s significand (as a Python float; exact for
+    float32 too, whose values a float64 holds). Below the dtype's smallest normal number the
+    float64 conversion rounds a second time, to the dtype's subnormal grid."""
+    ctx = context()
+    with ctx.workprec(BITS[dtype]):
+        once = +ctx.mpf(value)
+    return float(np.asarray(float(once), dtype=dtype))
+
+
+def at_inputs(params, X, dtype: str) -> np.ndarray:
+    """The exact o1 at each row of X, rounded once to float64: (n,) (an error measured against it
+    is then the error to the exact value, up to half an ulp of float64)."""
+    p = weights(params, dtype)
+    return np.array([rounded(forward(p, [_exact(v, dtype) for v in row]), "float64") for row in X])
+
+
+def loss_and_grads(params, x, y_true, dtype: str) -> tuple[float, dict[str, float]]:
+    """The exact single-sample loss and partials at the dtype's weights, rounded once to float64."""
+    p = weights(params, dtype)
+    loss, grads = partials(p, [_exact(v, dtype) for v in x], _exact(y_true, dtype))
+    return rounded(loss, "float64"), {name: rounded(grads[name], "float64") for name in PARAM_NAMES}
+
+
+def train(params, data, all_y_trues, dtype: str, *, learn_rate=LEARN_RATE, epochs=EPOCHS, record_steps=False):
+    """The article's training run in exact arithmetic from the dtype's initial weights: every
+    step exact, each reported value (losses, parameters, steps) rounded once to `dtype`."""
+    ctx = context()
+    p = weights(params, dtype)
+    rate = _exact(learn_rate, dtype)
+    samples = [([_exact(v, dtype) for v in x], _exact(y, dtype)) for x, y in zip(data, all_y_trues)]
+    losses, steps = [], []
+    for epoch in range(epochs):
+        for x, y_true in samples:
+            _, grads = partials(p, x, y_true)
+            p = {name: p[name] - rate * grads[name] for name in PARAM_NAMES}
+            if record_steps:
+                steps.append([rounded(p[name], dtype) for name in PARAM_NAMES])
+        if epoch % LOG_EVERY == 0:
+            mse = ctx.fsum((y - forward(p, x)) ** 2 for x, y in samples) / len(samples)
+            losses.append(rounded(mse, dtype))
+    return {
+        "losses": losses,
+        "params": {name: rounded(p[name], dtype) for name in PARAM_NAMES},
+        "steps": steps if record_steps else None,
+    }
