@@ -136,6 +136,28 @@ def fresh_process_compare(request) -> tuple[Path, tuple[str, ...]]:
     return path, DETERMINISM_ARGS
 
 
+def _zoo_modes() -> tuple[str, ...]:
+    """The sigmoid zoo's modes (tests/zoo_port.py), read without registering it."""
+    import ast
+
+    tree = ast.parse((Path(__file__).parent / "tests" / "zoo_port.py").read_text())
+    namespace: dict = {}
+    for node in tree.body:  # SIGMOIDS, SLOPES: dicts of lambdas; only their keys are needed
+        if isinstance(node, ast.Assign) and node.targets[0].id in ("SIGMOIDS", "SLOPES"):
+            namespace[node.targets[0].id] = [k.value for k in node.value.keys]
+    return tuple(f"{f}-{s}" for f in namespace["SIGMOIDS"] for s in namespace["SLOPES"])
+
+
+@pytest.fixture(params=[f"{dtype}-{mode}" for dtype in ("float32", "float64") for mode in _zoo_modes()])
+def zoo_case(request):
+    """One member of the sigmoid zoo (tests/zoo_port.py) in one dtype, the port registered as
+    framework "zoo" the way a user's port is (--port FILE), for the duration of a test."""
+    dtype, mode = request.param.split("-", 1)
+    ports.load_spec(str(Path(__file__).parent / "tests" / "zoo_port.py"))
+    yield checks.Case("zoo", "cpu", dtype, mode)
+    ports.unregister("zoo")
+
+
 @pytest.fixture
 def drifted():
     """The test fixture port tests/drifted_port.py, registered as framework "drifted" the way a

@@ -149,6 +149,12 @@ def _compare_options(compare: argparse.ArgumentParser) -> None:
     compare.add_argument(
         "--junit", metavar="PATH", help="also write JUnit XML: a testcase per implementation x quantity"
     )
+    compare.add_argument(
+        "--exact",
+        action="store_true",
+        help="also show each implementation's distance from the exact value (mpmath, 50 digits) "
+        "for forward, loss and gradients, in ulps of its dtype, beside the reference's own",
+    )
     _output_options(compare)
 
 

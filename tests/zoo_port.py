@@ -113,3 +113,20 @@ def train(params, data, all_y_trues, *, dtype, device, mode, learn_rate, epochs,
         "params": {name: float(p[name]) for name in NAMES},
         "steps": steps if record_steps else None,
     }
+
+
+def overflows(mode: str, params, X, dtype: str) -> bool:
+    """Whether this member's exponentials overflow at any input row of X: (n, 2), where e^x / (1 +
+    e^x) is inf / inf (x > log(max)) or e^-x / (1 + e^-x)^2 is (x < -log(max))."""
+    sigmoid, slope = mode.split("-")
+    if sigmoid not in OVERFLOWS and slope not in OVERFLOWS:
+        return False
+    p, X = _weights(params, "float64"), np.asarray(X, dtype=np.float64)
+    s1 = p["w1"] * X[:, 0] + p["w2"] * X[:, 1] + p["b1"]
+    s2 = p["w3"] * X[:, 0] + p["w4"] * X[:, 1] + p["b2"]
+    with np.errstate(over="ignore"):
+        so = p["w5"] * SIGMOIDS["recip"](s1) + p["w6"] * SIGMOIDS["recip"](s2) + p["b3"]
+    sums, limit = np.concatenate([s1, s2, so]), np.log(np.finfo(dtype).max)
+    return bool(
+        (sigmoid in OVERFLOWS and np.any(sums > limit)) or (slope in OVERFLOWS and np.any(sums < -limit))
+    )

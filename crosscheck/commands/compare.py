@@ -19,6 +19,10 @@ def _check_outputs(args) -> None:
     check_bundle_path(args.repro)
     writable(args.junit, "the JUnit report")
     _check_html(args.html)
+    if getattr(args, "exact", False):
+        from ..engine.exact import require
+
+        require()
     if args.plot:
         from ..reports.plot import require_matplotlib
 
@@ -54,14 +58,14 @@ def _check_weights(weights: dict, dtypes) -> None:
             raise UsageError(f"initial weights ({weights['source']}): {describe(where, dtype)}")
 
 
-def run_all(cases, params, quiet: bool) -> list[CaseReport]:
+def run_all(cases, params, quiet: bool, exact: bool = False) -> list[CaseReport]:
     reports = []
     for i, case in enumerate(cases, 1):
         if not quiet:
             print(
                 f"[{i}/{len(cases)}] {case.id}: forward, gradients, training ...", file=sys.stderr, flush=True
             )
-        reports.append(run_case(case, params))
+        reports.append(run_case(case, params, exact=exact))
         if not quiet:
             verdict = "PASS" if reports[-1].passed else "FAIL"
             print(f"[{i}/{len(cases)}] {case.id}: {verdict}", file=sys.stderr, flush=True)
@@ -74,7 +78,7 @@ def run(args) -> int:
     weights = initial_weights(args)
     selection = select(args.frameworks, args.devices, args.dtypes, args.modes)
     _check_weights(weights, {c.dtype for c in selection.cases})
-    reports = run_all(selection.cases, weights["params"], args.quiet)
+    reports = run_all(selection.cases, weights["params"], args.quiet, exact=args.exact)
     print(report.render(reports, selection.status, weights, selection.notes))
     data = report.to_json(reports, selection.status, weights)
     if args.json:

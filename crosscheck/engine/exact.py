@@ -84,18 +84,21 @@ def rounded(value, dtype: str) -> float:
     return float(np.asarray(float(once), dtype=dtype))
 
 
-def at_inputs(params, X, dtype: str) -> np.ndarray:
-    """The exact o1 at each row of X, rounded once to float64: (n,) (an error measured against it
-    is then the error to the exact value, up to half an ulp of float64)."""
+def at_inputs(params, X, dtype: str) -> list:
+    """The exact o1 at each row of X: (n, 2), as mpf."""
     p = weights(params, dtype)
-    return np.array([rounded(forward(p, [_exact(v, dtype) for v in row]), "float64") for row in X])
+    return [forward(p, [_exact(v, dtype) for v in row]) for row in np.asarray(X)]
 
 
-def loss_and_grads(params, x, y_true, dtype: str) -> tuple[float, dict[str, float]]:
-    """The exact single-sample loss and partials at the dtype's weights, rounded once to float64."""
-    p = weights(params, dtype)
-    loss, grads = partials(p, [_exact(v, dtype) for v in x], _exact(y_true, dtype))
-    return rounded(loss, "float64"), {name: rounded(grads[name], "float64") for name in PARAM_NAMES}
+def at_sample(params, x, y_true, dtype: str) -> tuple[object, dict]:
+    """The exact single-sample loss and partials at the dtype's weights, as mpf."""
+    return partials(weights(params, dtype), [_exact(v, dtype) for v in x], _exact(y_true, dtype))
+
+
+def as_float64(values) -> np.ndarray:
+    """Exact values rounded once to float64 (an error measured against them is the error from the
+    exact value, up to half an ulp of float64)."""
+    return np.array([rounded(v, "float64") for v in values])
 
 
 def train(params, data, all_y_trues, dtype: str, *, learn_rate=LEARN_RATE, epochs=EPOCHS, record_steps=False):
@@ -120,3 +123,30 @@ def train(params, data, all_y_trues, dtype: str, *, learn_rate=LEARN_RATE, epoch
         "params": {name: rounded(p[name], dtype) for name in PARAM_NAMES},
         "steps": steps if record_steps else None,
     }
+
+
+def ulps(values, exact_values, dtype: str) -> np.ndarray:
+    """|value - exact| in units in the last place of `dtype` at the exact value (mpf), the
+    difference taken exactly (the ulp of the dtype's smallest normal number at and below it)."""
+    ctx, tiny = context(), float(np.finfo(dtype).tiny)
+    found = []
+    for value, truth in zip(np.asarray(values, dtype=np.float64).tolist(), exact_values):
+        if not np.isfinite(value):
+            found.append(float("inf"))
+            continue
+        unit = float(np.spacing(np.asarray(max(abs(rounded(truth, dtype)), tiny), dtype=dtype)))
+        found.append(float(abs(ctx.mpf(value) - truth) / unit))
+    return np.array(found)
+
+
+def require() -> None:
+    """Raise a UsageError naming the extra when mpmath is missing."""
+    try:
+        import mpmath  # noqa: F401
+    except ImportError:
+        from ..errors import UsageError
+
+        raise UsageError(
+            "--exact computes the exact values with mpmath, which is not installed: "
+            "pip install mpmath (or the project's 'exact' extra)"
+        ) from None

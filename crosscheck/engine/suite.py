@@ -1,6 +1,7 @@
 """One implementation through every check family: what `crosscheck compare` reports per row."""
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -32,13 +33,14 @@ class CaseReport:
     frank: float
     accuracy: dict = field(default_factory=dict)  # float32 runs: max abs error vs float64
     divergence: dict | None = None
+    exact: dict = field(default_factory=dict)  # --exact: distances from the exact value, in ulps
 
     @property
     def passed(self) -> bool:
         return all(c.passed for c in self.checks)
 
 
-def run_case(case: Case, params: Params) -> CaseReport:
+def run_case(case: Case, params: Params, *, exact: bool = False) -> CaseReport:
     """Forward, gradients, the finite-difference oracle and the full training run of `case`."""
     people = checks.PEOPLE
     X = np.array([x for x, _ in people.values()] + list(checks.PREDICTION_CASES.values()))
@@ -65,6 +67,8 @@ def run_case(case: Case, params: Params) -> CaseReport:
     )
     if case.dtype != "float64":
         report.accuracy = accuracy_vs_float64(result.params, params)
+    if exact:
+        report.exact = distances_from_exact(report.checks, params, X, case.dtype)
     trajectory = next((c for c in training if c.quantity == "trajectory"), None)
     if trajectory is not None and not trajectory.passed:
         report.divergence = first_divergence(trajectory, params, case.dtype)
@@ -76,3 +80,44 @@ def accuracy_vs_float64(trained: Params, initial: Params) -> dict:
     truth = checks.train(reference_case("float64"), initial).params
     err = [abs(trained[p] - truth[p]) for p in PARAM_NAMES]
     return {"final_params_max_abs_err": max(err)}
+
+
+EXACT_QUANTITIES = ("forward", "loss", "gradients")
+
+
+def exact_values(params: Params, X, dtype: str) -> dict[str, list]:
+    """The exact forward at X, loss and partials at each person, in the order of the checks'
+    elements (mpmath, engine/exact.py): cached, as every implementation of a dtype asks."""
+    return _exact_values(tuple(params.items()), tuple(map(tuple, np.asarray(X).tolist())), dtype)
+
+
+@lru_cache(maxsize=16)
+def _exact_values(params: tuple, X: tuple, dtype: str) -> dict[str, list]:
+    from . import exact
+
+    params = dict(params)
+    per_person = [exact.at_sample(params, x, y, dtype) for x, y in checks.PEOPLE.values()]
+    return {
+        "forward": exact.at_inputs(params, np.array(X), dtype),
+        "loss": [loss for loss, _ in per_person],
+        "gradients": [grads[p] for _, grads in per_person for p in PARAM_NAMES],
+    }
+
+
+def distances_from_exact(found: list[Check], params: Params, X, dtype: str) -> dict:
+    """For forward, loss and gradients: the implementation's largest distance from the exact
+    value in ulps of its dtype, where, and the reference's own (the checks' expected side)."""
+    from .exact import ulps
+
+    truth = exact_values(params, X, dtype)
+    distances = {}
+    for c in found:
+        if c.quantity in EXACT_QUANTITIES:
+            got, ref = ulps(c.got, truth[c.quantity], dtype), ulps(c.expected, truth[c.quantity], dtype)
+            i = int(np.nanargmax(got)) if np.isfinite(got).any() else 0
+            distances[c.quantity] = {
+                "ulps": float(np.nanmax(got)) if np.isfinite(got).any() else float("inf"),
+                "worst": c.labels[i],
+                "reference_ulps": float(np.max(ref)),
+            }
+    return distances

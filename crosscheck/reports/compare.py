@@ -74,6 +74,8 @@ def to_json(reports: list[CaseReport], preflight: dict, weights: dict) -> dict:
                 "frank": r.frank,
                 "accuracy_vs_float64": r.accuracy or None,
                 "divergence": r.divergence,
+                "exact_ulps": {q: {k: _finite(v) if k != "worst" else v for k, v in d.items()}
+                               for q, d in r.exact.items()} or None,
             }
             for r in reports
         ],
@@ -133,6 +135,20 @@ def summary_line(r: CaseReport) -> str:
     return line
 
 
+def exact_line(r: CaseReport) -> str | None:
+    """--exact: each quantity's largest distance from the exact value, beside the reference's."""
+    if not r.exact:
+        return None
+    parts = [
+        f"{q} {_ulps(d['ulps'])} (reference {_ulps(d['reference_ulps'])})" for q, d in r.exact.items()
+    ]
+    return f"from the exact value, in ulps of {r.case.dtype}: " + ", ".join(parts)
+
+
+def _ulps(x: float) -> str:
+    return "inf" if not math.isfinite(x) else f"{x:.2f}" if x < 100 else f"{x:.3g}"
+
+
 def failure_lines(r: CaseReport) -> list[str]:
     """The worst element of each failing check (the trajectory's is the first divergence,
     `divergence_line`)."""
@@ -149,8 +165,9 @@ def _rows(r: CaseReport, width: int):
     element of each failing check and the first divergence."""
     for i, cells in enumerate(quantity_rows(r)):
         yield (r.case.id if i == 0 else "", *cells)
-    divergence = divergence_line(r)
-    for line in [summary_line(r), *failure_lines(r), *([divergence] if divergence else [])]:
+    divergence, exact = divergence_line(r), exact_line(r)
+    extra = [*([exact] if exact else []), *failure_lines(r), *([divergence] if divergence else [])]
+    for line in [summary_line(r), *extra]:
         yield f"{'':<{width}}  {line}"
 
 

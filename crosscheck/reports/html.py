@@ -48,6 +48,7 @@ def _implementation(r: CaseReport) -> dict:
         "passed": r.passed,
         "rows": compare.quantity_rows(r),
         "summary": compare.summary_line(r),
+        "exact": compare.exact_line(r),
         "failures": compare.failure_lines(r),
         "divergence": compare.divergence_line(r),
     }

@@ -1,0 +1,113 @@
+"""Exact arithmetic judges the budget model: over 1,000 draws a dtype (random, large, cancelling,
+saturating), the reference's own error from the exact value (mpmath, 50 digits) stays within
+half of each element's budget, and so does every implementation's: a correctly rounded port may
+sit on the other side of the truth, so two correct results are then within one budget of each
+other. A draw over half is a budget that does not bound real rounding: a bug in the model
+(crosscheck/engine/magnitudes.py), found here before a user finds it.
+
+Each test prints its worst ratio |got - exact| / budget per quantity and where it was.
+"""
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from crosscheck.engine import exact
+from crosscheck.engine.cases import reference_case
+from crosscheck.engine.magnitudes import forward_magnitude, gradient_magnitudes, loss_magnitude
+from crosscheck.engine.overflow import first_overflow
+from crosscheck.engine.tolerances import TOLERANCES
+from reference import PARAM_NAMES
+
+from draws import INPUTS, X, draws
+
+pytest.importorskip("mpmath", reason="exact arithmetic needs mpmath (the test extra)")
+
+HALF = 0.5
+DRAWS = 1000  # a dtype
+
+
+@cache
+def truth(dtype: str) -> list[tuple]:
+    """For each draw: its description, params, person, and the exact forward at X, loss and
+    partials at the person, with each one's budget."""
+    found = []
+    for what, params, (x, y_true) in draws(DRAWS, seed=2026):
+        if first_overflow(params, dtype):
+            continue
+        loss, grads = exact.at_sample(params, x, y_true, dtype)
+        gm = gradient_magnitudes(params, x, y_true, dtype)
+        found.append((
+            what, params, (x, y_true),
+            exact.as_float64(exact.at_inputs(params, X, dtype)),
+            TOLERANCES["forward"].budget(forward_magnitude(params, X, dtype), dtype),
+            exact.rounded(loss, "float64"),
+            TOLERANCES["loss"].budget(loss_magnitude(params, x, y_true, dtype).magnitude, dtype),
+            exact.as_float64([grads[p] for p in PARAM_NAMES]),
+            TOLERANCES["gradients"].budget([gm[p] for p in PARAM_NAMES], dtype),
+        ))  # fmt: skip
+    assert len(found) > 0.9 * DRAWS, f"{dtype}: only {len(found)} of {DRAWS} draws are finite"
+    return found
+
+
+def worst_ratios(case, skip=None) -> dict[str, tuple[float, str]]:
+    """{quantity: (worst |got - exact| / budget, where)} of `case` over every draw."""
+    worst = dict.fromkeys(("forward", "loss", "gradients"), (0.0, ""))
+    for what, params, (x, y_true), fwd, fwd_budget, loss, loss_budget, grads, grad_budget in truth(case.dtype):
+        if skip is not None and skip(params):
+            continue
+        got_loss, got_grads = case.loss_and_grads(params, x, y_true)
+        found = {
+            "forward": (np.asarray(case.forward(params, X), dtype=np.float64), fwd, fwd_budget, list(INPUTS)),
+            "loss": (np.array([got_loss]), np.array([loss]), np.array([loss_budget]), ["loss"]),
+            "gradients": (
+                np.array([got_grads[p] for p in PARAM_NAMES], dtype=np.float64), grads, grad_budget, PARAM_NAMES,
+            ),
+        }  # fmt: skip
+        for quantity, (got, expected, budget, labels) in found.items():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratios = np.abs(got - expected) / budget
+            ratios = np.where(np.isnan(ratios) & (got == expected), 0.0, ratios)
+            ratios = np.where(np.isnan(ratios), np.inf, ratios)
+            i = int(np.argmax(ratios))
+            if ratios[i] > worst[quantity][0]:
+                worst[quantity] = (float(ratios[i]), f"{what}, {labels[i]}: got {got[i]!r}, exact {expected[i]!r}")
+    return worst
+
+
+def _assert_within_half(case, worst, capsys):
+    with capsys.disabled():
+        print(f"\n{case.id}: worst |got - exact| / budget over {len(truth(case.dtype))} draws")
+        for quantity, (ratio, where) in worst.items():
+            print(f"  {quantity:10s} {ratio:.3g}  ({where})")
+    over = {q: w for q, w in worst.items() if not w[0] <= HALF}
+    assert not over, f"{case.id}: over half a budget from the exact value: {over}"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_reference_is_within_half_a_budget_of_the_truth(dtype, capsys):
+    case = reference_case(dtype)
+    _assert_within_half(case, worst_ratios(case), capsys)
+
+
+def test_every_implementation_is_within_half_a_budget_of_the_truth(case, capsys):
+    _assert_within_half(case, worst_ratios(case), capsys)
+
+
+def test_every_sigmoid_formula_is_within_half_a_budget_of_the_truth(zoo_case, capsys):
+    from zoo_port import overflows
+
+    skip = lambda params: overflows(zoo_case.mode, params, X, zoo_case.dtype)  # noqa: E731
+    _assert_within_half(zoo_case, worst_ratios(zoo_case, skip), capsys)
+
+
+def test_a_budget_without_the_tanh_form_would_be_exceeded():
+    """The test can fail: the saturated draws put the tanh form's absolute error where a budget
+    relative to |f| alone (the model before the contract) is far too small."""
+    from zoo_port import forward as zoo_forward
+
+    params = {p: 0.0 for p in PARAM_NAMES} | {"b3": -30.0}
+    got = zoo_forward(params, X[:1], dtype="float64", device="cpu", mode="tanh-fprod")[0]
+    true = exact.as_float64(exact.at_inputs(params, X[:1], "float64"))[0]
+    assert abs(got - true) > 8 * np.finfo(np.float64).eps * abs(true)
