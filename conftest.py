@@ -97,7 +97,8 @@ def pytest_collection_modifyitems(session, config, items):
     for item in items:
         for shared in {"selftest_run", "article_run"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group(shared))
-        if item.path.name == "test_training.py" and hasattr(item, "callspec"):
+        training = item.path.name == "test_training.py" or item.name.startswith("test_training_from")
+        if training and hasattr(item, "callspec"):
             item.add_marker(pytest.mark.xdist_group(f"training-{item.callspec.id}"))
 
 
@@ -136,26 +137,52 @@ def fresh_process_compare(request) -> tuple[Path, tuple[str, ...]]:
     return path, DETERMINISM_ARGS
 
 
-def _zoo_modes() -> tuple[str, ...]:
-    """The sigmoid zoo's modes (tests/zoo_port.py), read without registering it."""
+ZOOS = {"zoo": "zoo_port.py", "zoograd": "zoo_autograd_port.py"}  # tests/: the sigmoid zoos
+
+
+def _zoo_members() -> list[str]:
+    """ "name/dtype/mode" for every member of the sigmoid zoos (tests/zoo_port.py, hand-derived
+    slopes; tests/zoo_autograd_port.py, torch.autograd), read without importing them."""
     import ast
 
-    tree = ast.parse((Path(__file__).parent / "tests" / "zoo_port.py").read_text())
-    namespace: dict = {}
-    for node in tree.body:  # SIGMOIDS, SLOPES: dicts of lambdas; only their keys are needed
-        if isinstance(node, ast.Assign) and node.targets[0].id in ("SIGMOIDS", "SLOPES"):
-            namespace[node.targets[0].id] = [k.value for k in node.value.keys]
-    return tuple(f"{f}-{s}" for f in namespace["SIGMOIDS"] for s in namespace["SLOPES"])
+    members = []
+    for name, file in ZOOS.items():
+        tree = ast.parse((Path(__file__).parent / "tests" / file).read_text())
+        keys = {  # SIGMOIDS, SLOPES: dicts of lambdas; only their keys are needed
+            node.targets[0].id: [k.value for k in node.value.keys]
+            for node in tree.body
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in ("SIGMOIDS", "SLOPES")
+        }
+        modes = (
+            [f"{f}-{s}" for f in keys["SIGMOIDS"] for s in keys["SLOPES"]]
+            if "SLOPES" in keys
+            else keys["SIGMOIDS"]
+        )
+        members += [f"{name}/{dtype}/{mode}" for dtype in ("float32", "float64") for mode in modes]
+    return members
 
 
-@pytest.fixture(params=[f"{dtype}-{mode}" for dtype in ("float32", "float64") for mode in _zoo_modes()])
+@pytest.fixture(params=_zoo_members())
 def zoo_case(request):
-    """One member of the sigmoid zoo (tests/zoo_port.py) in one dtype, the port registered as
-    framework "zoo" the way a user's port is (--port FILE), for the duration of a test."""
-    dtype, mode = request.param.split("-", 1)
-    ports.load_spec(str(Path(__file__).parent / "tests" / "zoo_port.py"))
-    yield checks.Case("zoo", "cpu", dtype, mode)
-    ports.unregister("zoo")
+    """One member of a sigmoid zoo in one dtype, its port registered the way a user's port is
+    (--port FILE), for the duration of a test; skipped where its framework is absent."""
+    name, dtype, mode = request.param.split("/")
+    info = ports.load_spec(str(Path(__file__).parent / "tests" / ZOOS[name]))
+    if info.name != name:  # the file's import failed (no torch): registered as unavailable
+        ports.unregister(info.name)
+        pytest.skip(f"tests/{ZOOS[name]} cannot be imported here: {info.error}")
+    yield checks.Case(name, "cpu", dtype, mode)
+    ports.unregister(name)
+
+
+@pytest.fixture(params=["float32", "float64"])
+def exact_case(request):
+    """The exact-arithmetic port (tests/exact_port.py) in one dtype, registered as framework
+    "exact" for the duration of a test; skipped without mpmath."""
+    pytest.importorskip("mpmath", reason="the exact port computes with mpmath (the test extra)")
+    ports.load_spec(str(Path(__file__).parent / "tests" / "exact_port.py"))
+    yield checks.Case("exact", "cpu", request.param, "eager")
+    ports.unregister("exact")
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def main() -> None:
     budget = float(TOLERANCES["forward"].budget(y.magnitude, "float64"))
     print(f"hidden sum h2: {terms[0]!r} + {terms[1]!r} + {terms[2]!r} = {sum(terms)!r}")
     print(f"  magnitude M(sum) = {sum(abs(t) for t in terms):.6g}")
-    print(f"  h2 = {h2.value:.17g}, M(h2) = f'(sum) M(sum) + |h2| = {h2.magnitude:.6g}")
+    print(f"  h2 = {h2.value:.17g}, M(h2) = f'(sum) M(sum) + |h2| + |1 - 2 h2| / 2 = {h2.magnitude:.6g}")
     print(f"output o1 = {y.value:.17g}, M(o1) = f'(sum_o1) |w6| M(h2) + ... = {y.magnitude:.6g}")
     print(f"  M(o1) / |o1| = {y.magnitude / y.value:.4g}")
     print(f"forward budget, float64: c {TOLERANCES['forward'].c} x eps x M(o1) = {budget:.3g}")

@@ -21,4 +21,6 @@ def loss_and_grads(params, x, y_true, *, dtype, device, mode):
 
 
 def train(params, data, all_y_trues, *, dtype, device, mode, learn_rate, epochs, record_steps):
-    return exact.train(params, data, all_y_trues, dtype, learn_rate=learn_rate, epochs=epochs, record_steps=record_steps)
+    return exact.train(
+        params, data, all_y_trues, dtype, learn_rate=learn_rate, epochs=epochs, record_steps=record_steps
+    )

@@ -9,18 +9,21 @@ Each test prints its worst ratio |got - exact| / budget per quantity and where i
 """
 
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from crosscheck.engine import exact
+from crosscheck.engine import checks, exact
 from crosscheck.engine.cases import reference_case
+from crosscheck.engine.judge import assert_agree
 from crosscheck.engine.magnitudes import forward_magnitude, gradient_magnitudes, loss_magnitude
 from crosscheck.engine.overflow import first_overflow
 from crosscheck.engine.tolerances import TOLERANCES
-from reference import PARAM_NAMES
+from crosscheck.engine.weights_file import load_weights
+from reference import PARAM_NAMES, SHARED_WEIGHTS
 
-from draws import INPUTS, X, draws
+from draws import INPUTS, X, draws, overflows
 
 pytest.importorskip("mpmath", reason="exact arithmetic needs mpmath (the test extra)")
 
@@ -54,16 +57,16 @@ def truth(dtype: str) -> list[tuple]:
 def worst_ratios(case, skip=None) -> dict[str, tuple[float, str]]:
     """{quantity: (worst |got - exact| / budget, where)} of `case` over every draw."""
     worst = dict.fromkeys(("forward", "loss", "gradients"), (0.0, ""))
-    for what, params, (x, y_true), fwd, fwd_budget, loss, loss_budget, grads, grad_budget in truth(case.dtype):
+    for what, params, (x, y_true), fwd, fwd_budget, loss, loss_budget, grads, grad_budget in truth(
+        case.dtype
+    ):
         if skip is not None and skip(params):
             continue
         got_loss, got_grads = case.loss_and_grads(params, x, y_true)
         found = {
             "forward": (np.asarray(case.forward(params, X), dtype=np.float64), fwd, fwd_budget, list(INPUTS)),
             "loss": (np.array([got_loss]), np.array([loss]), np.array([loss_budget]), ["loss"]),
-            "gradients": (
-                np.array([got_grads[p] for p in PARAM_NAMES], dtype=np.float64), grads, grad_budget, PARAM_NAMES,
-            ),
+            "gradients": (np.array([got_grads[p] for p in PARAM_NAMES]), grads, grad_budget, PARAM_NAMES),
         }  # fmt: skip
         for quantity, (got, expected, budget, labels) in found.items():
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -72,7 +75,10 @@ def worst_ratios(case, skip=None) -> dict[str, tuple[float, str]]:
             ratios = np.where(np.isnan(ratios), np.inf, ratios)
             i = int(np.argmax(ratios))
             if ratios[i] > worst[quantity][0]:
-                worst[quantity] = (float(ratios[i]), f"{what}, {labels[i]}: got {got[i]!r}, exact {expected[i]!r}")
+                worst[quantity] = (
+                    float(ratios[i]),
+                    f"{what}, {labels[i]}: got {got[i]!r}, exact {expected[i]!r}",
+                )
     return worst
 
 
@@ -96,9 +102,9 @@ def test_every_implementation_is_within_half_a_budget_of_the_truth(case, capsys)
 
 
 def test_every_sigmoid_formula_is_within_half_a_budget_of_the_truth(zoo_case, capsys):
-    from zoo_port import overflows
+    def skip(params):  # where the member's own exponentials overflow (NaN): tests/draws.py
+        return overflows(zoo_case.port.OVERFLOWS, zoo_case.mode, params, X, zoo_case.dtype)
 
-    skip = lambda params: overflows(zoo_case.mode, params, X, zoo_case.dtype)  # noqa: E731
     _assert_within_half(zoo_case, worst_ratios(zoo_case, skip), capsys)
 
 
@@ -111,3 +117,61 @@ def test_a_budget_without_the_tanh_form_would_be_exceeded():
     got = zoo_forward(params, X[:1], dtype="float64", device="cpu", mode="tanh-fprod")[0]
     true = exact.as_float64(exact.at_inputs(params, X[:1], "float64"))[0]
     assert abs(got - true) > 8 * np.finfo(np.float64).eps * abs(true)
+
+
+def test_compare_exact_says_who_is_nearest_the_truth(tmp_path):
+    """`crosscheck compare --exact`: the exact port is within half an ulp in every quantity, the
+    reference's own distance beside it; in the table and in the JSON."""
+    import json
+    import subprocess
+    import sys
+
+    port, report = Path(__file__).parent / "exact_port.py", tmp_path / "exact.json"
+    argv = ["compare", "--port", str(port), "--frameworks", "numpy,exact", "--exact", "--json", str(report)]
+    done = subprocess.run(
+        [sys.executable, "-m", "crosscheck", *argv, "--quiet"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "from the exact value, in ulps of float64" in done.stdout
+    rows = {r["id"]: r["exact_ulps"] for r in json.loads(report.read_text())["implementations"]}
+    for dtype in ("float32", "float64"):
+        nearest, reference = rows[f"exact-cpu-{dtype}"], rows[f"numpy-cpu-{dtype}"]
+        for quantity in ("forward", "loss", "gradients"):
+            assert nearest[quantity]["ulps"] <= 0.5, (dtype, quantity, nearest[quantity])
+            assert nearest[quantity]["reference_ulps"] == reference[quantity]["ulps"]
+        assert reference["forward"]["ulps"] > 0.5  # the reference's own rounding shows
+
+
+# The exact port (tests/exact_port.py): the truth, each reported value rounded once to the dtype,
+# through every family on the shared, cancelling and saturating weights.
+_DATA = Path(__file__).parent / "data"
+EXACT_WEIGHTS = {"shared": SHARED_WEIGHTS} | {
+    f"{p.parent.name}/{p.stem}": p
+    for p in sorted((_DATA / "cancelling").glob("*.json")) + sorted((_DATA / "saturating").glob("*.json"))
+}
+# Training in exact arithmetic costs ~4 s a run: the shared weights, a cancelling file, the output
+# at both rounding points of f, and a hidden neuron saturated toward 0.
+EXACT_TRAINED = (
+    "shared", "cancelling/emily_o1", "saturating/o1_b3_16.3", "saturating/o1_b3_36.7", "saturating/h1_b1_-40",
+)  # fmt: skip
+
+
+def _weights(name: str) -> dict:
+    found = EXACT_WEIGHTS[name]
+    return found if isinstance(found, dict) else load_weights(found)
+
+
+@pytest.mark.parametrize("name", list(EXACT_WEIGHTS))
+def test_the_exact_port_passes_forward_partials_and_the_oracle(exact_case, name):
+    params = _weights(name)
+    found = [checks.forward_check(exact_case, params, X, list(INPUTS))]
+    for who, (x, y_true) in checks.PEOPLE.items():
+        found += checks.gradient_checks(exact_case, params, x, y_true, who)
+        if exact_case.dtype == "float64":
+            found.append(checks.fd_check(exact_case, params, x, y_true, who))
+    assert_agree(*found)
+
+
+@pytest.mark.parametrize("name", EXACT_TRAINED)
+def test_the_exact_port_passes_training(exact_case, name):
+    assert_agree(*checks.training_checks(exact_case, _weights(name)))

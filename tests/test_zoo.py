@@ -17,7 +17,7 @@ from crosscheck.engine.judge import assert_agree
 from crosscheck.engine.weights_file import load_weights
 from reference import SHARED_WEIGHTS
 
-from draws import INPUTS, X
+from draws import INPUTS, X, overflows
 
 DATA = Path(__file__).parent / "data"
 FILES = sorted((DATA / "cancelling").glob("*.json")) + sorted((DATA / "saturating").glob("*.json"))
@@ -36,10 +36,8 @@ def _params(name: str) -> dict:
 
 
 def _skip_overflowing(case: Case, params: dict) -> None:
-    from zoo_port import overflows
-
-    if overflows(case.mode, params, X, case.dtype):
-        pytest.skip(f"{case.mode}: its exponential overflows {case.dtype} here (NaN): tests/zoo_port.py")
+    if overflows(case.port.OVERFLOWS, case.mode, params, X, case.dtype):
+        pytest.skip(f"{case.framework} {case.mode}: its exponential overflows {case.dtype} here (NaN)")
 
 
 def test_the_saturating_files_are_as_written():
@@ -68,12 +66,10 @@ def test_training(zoo_case, name):
 
 
 def test_compare_passes_every_member_on_the_shared_weights(tmp_path):
-    """The command a user runs: every member, both dtypes, exit 0."""
+    """The command a user runs: every hand-derived member, both dtypes, exit 0."""
     port = Path(__file__).parent / "zoo_port.py"
-    done = subprocess.run(
-        [sys.executable, "-m", "crosscheck", "compare", "--port", str(port), "--frameworks", "zoo", "--quiet"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=600,
-    )  # fmt: skip
+    argv = [sys.executable, "-m", "crosscheck", "compare", "--port", str(port), "--frameworks", "zoo"]
+    done = subprocess.run([*argv, "--quiet"], capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "PASS: all 30 implementations agree" in done.stdout
 

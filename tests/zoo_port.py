@@ -27,17 +27,17 @@ SIGMOIDS = {
     "tanh": lambda x: 0.5 * (1 + np.tanh(x / 2)),  # 0.5 (1 + tanh(x / 2))
     "halftanh": lambda x: 0.5 * np.tanh(x / 2) + 0.5,  # 0.5 tanh(x / 2) + 0.5
     # The two-branch stable form: 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) below, so that the
-    # exponential never overflows.
-    "stable": lambda x: np.where(x >= 0, 1 / (1 + np.exp(-np.abs(x))), np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x)))),
-}  # fmt: skip
+    # exponential never overflows (e^-|x| is e^-x above 0 and e^x below).
+    "stable": lambda x: np.where(x >= 0, 1, np.exp(-np.abs(x))) / (1 + np.exp(-np.abs(x))),
+}
 SLOPES = {
     "fprod": lambda x, f: f * (1 - f),  # f'(x) = f (1 - f), from the formula's own f
     "exp": lambda x, f: np.exp(-x) / (1 + np.exp(-x)) ** 2,  # e^-x / (1 + e^-x)^2
     "tanh": lambda x, f: 0.25 * (1 - np.tanh(x / 2) ** 2),  # 0.25 (1 - tanh^2(x / 2))
 }
 MODES = tuple(f"{f}-{s}" for f in SIGMOIDS for s in SLOPES)
-# The members whose exponentials overflow for large |x|, and the side: "ratio" e^x for x > 0,
-# "exp" e^-x (squared: half of log(max)) for x < 0. (A float32 e^-x / inf is 0: not a NaN.)
+# The formulas whose exponentials overflow to inf / inf = NaN for large |x|, and the side:
+# "ratio" e^x for x > log(max), "exp" e^-x for x < -log(max) (tests/draws.py, overflows).
 OVERFLOWS = {"ratio": "+", "exp": "-"}
 
 
@@ -113,20 +113,3 @@ def train(params, data, all_y_trues, *, dtype, device, mode, learn_rate, epochs,
         "params": {name: float(p[name]) for name in NAMES},
         "steps": steps if record_steps else None,
     }
-
-
-def overflows(mode: str, params, X, dtype: str) -> bool:
-    """Whether this member's exponentials overflow at any input row of X: (n, 2), where e^x / (1 +
-    e^x) is inf / inf (x > log(max)) or e^-x / (1 + e^-x)^2 is (x < -log(max))."""
-    sigmoid, slope = mode.split("-")
-    if sigmoid not in OVERFLOWS and slope not in OVERFLOWS:
-        return False
-    p, X = _weights(params, "float64"), np.asarray(X, dtype=np.float64)
-    s1 = p["w1"] * X[:, 0] + p["w2"] * X[:, 1] + p["b1"]
-    s2 = p["w3"] * X[:, 0] + p["w4"] * X[:, 1] + p["b2"]
-    with np.errstate(over="ignore"):
-        so = p["w5"] * SIGMOIDS["recip"](s1) + p["w6"] * SIGMOIDS["recip"](s2) + p["b3"]
-    sums, limit = np.concatenate([s1, s2, so]), np.log(np.finfo(dtype).max)
-    return bool(
-        (sigmoid in OVERFLOWS and np.any(sums > limit)) or (slope in OVERFLOWS and np.any(sums < -limit))
-    )

@@ -103,9 +103,7 @@ def product(*factors: Rounded, dtype: str) -> Rounded:
     sizes = [np.abs(f.value) for f in factors]
     reach = [a + r * f.magnitude for a, f in zip(sizes, factors)]
     # prod(reach) - prod(sizes) = sum_i M_i prod_{j<i} reach_j prod_{j>i} sizes_j (times r)
-    propagated = sum(
-        f.magnitude * prod(reach[:i]) * prod(sizes[i + 1 :]) for i, f in enumerate(factors)
-    )
+    propagated = sum(f.magnitude * prod(reach[:i]) * prod(sizes[i + 1 :]) for i, f in enumerate(factors))
     carried = floor * prod(np.maximum(1.0, a) for a in sizes)
     value = prod(f.value for f in factors)
     return Rounded(value, propagated + len(factors) * (prod(reach) + carried))

@@ -13,9 +13,11 @@ nothing cancels it is about |expected|, and the budget a few eps of the value.
 Worked example (docs/budgets.md; `python scripts/budget_example.py`): w3 = w4 = -30, b2 = 14,
 w6 = 1, the others 0, at x = (17.875, -17.386304903836702). The hidden sum is -536.25 +
 521.589... + 14 = -0.661, of magnitude 1071.8; through h2 (M = 241) the output o1 = 0.5843 gets
-M = 59.2, and the float64 forward budget is 8 eps 59.2 = 1.05e-13. torch and JAX differ from the
+M = 59.3, and the float64 forward budget is 8 eps 59.3 = 1.05e-13. JAX differs from the
 reference there by 3.2e-15 (0.03 of it), a difference a budget of 8 eps (|o1| + 1) = 2.8e-15
-called a failure; and they are the ones nearer the 50-digit value.
+called a failure; and it is the one nearer the 50-digit value. A second example
+(`python scripts/saturated_example.py`) is an output saturated at its target, where the
+second-order terms of magnitudes.py are the whole budget.
 
 `c` is per quantity: each leaves a margin of about five or more over the worst agreement measured
 on the CPU (`python scripts/measure_agreement.py` prints it in the same units, over the shared

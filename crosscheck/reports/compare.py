@@ -74,13 +74,20 @@ def to_json(reports: list[CaseReport], preflight: dict, weights: dict) -> dict:
                 "frank": r.frank,
                 "accuracy_vs_float64": r.accuracy or None,
                 "divergence": r.divergence,
-                "exact_ulps": {q: {k: _finite(v) if k != "worst" else v for k, v in d.items()}
-                               for q, d in r.exact.items()} or None,
+                "exact_ulps": _exact_entry(r),
             }
             for r in reports
         ],
         "divergence": ({"id": failing[0].case.id, **failing[0].divergence} if failing else None),
     }
+
+
+def _exact_entry(r: CaseReport) -> dict | None:
+    """--exact's distances, infinite ones as null (JSON has no inf)."""
+    if not r.exact:
+        return None
+    finite = ("ulps", "reference_ulps")
+    return {q: {**d, **{k: _finite(d[k]) for k in finite}} for q, d in r.exact.items()}
 
 
 def _g(x: float) -> str:
@@ -139,9 +146,7 @@ def exact_line(r: CaseReport) -> str | None:
     """--exact: each quantity's largest distance from the exact value, beside the reference's."""
     if not r.exact:
         return None
-    parts = [
-        f"{q} {_ulps(d['ulps'])} (reference {_ulps(d['reference_ulps'])})" for q, d in r.exact.items()
-    ]
+    parts = [f"{q} {_ulps(d['ulps'])} (reference {_ulps(d['reference_ulps'])})" for q, d in r.exact.items()]
     return f"from the exact value, in ulps of {r.case.dtype}: " + ", ".join(parts)
 
 
