@@ -126,8 +126,12 @@ def test_compare_exact_says_who_is_nearest_the_truth(tmp_path):
     import subprocess
     import sys
 
-    port, report = Path(__file__).parent / "exact_port.py", tmp_path / "exact.json"
+    import importlib.util
+
+    port, report, page = Path(__file__).parent / "exact_port.py", tmp_path / "exact.json", tmp_path / "r.html"
+    html = importlib.util.find_spec("jinja2") is not None  # the page needs the html extra
     argv = ["compare", "--port", str(port), "--frameworks", "numpy,exact", "--exact", "--json", str(report)]
+    argv += ["--html", str(page)] if html else []
     done = subprocess.run(
         [sys.executable, "-m", "crosscheck", *argv, "--quiet"], capture_output=True, text=True, cwd=tmp_path
     )
@@ -140,6 +144,8 @@ def test_compare_exact_says_who_is_nearest_the_truth(tmp_path):
             assert nearest[quantity]["ulps"] <= 0.5, (dtype, quantity, nearest[quantity])
             assert nearest[quantity]["reference_ulps"] == reference[quantity]["ulps"]
         assert reference["forward"]["ulps"] > 0.5  # the reference's own rounding shows
+    if html:
+        assert "from the exact value, in ulps of float32" in page.read_text()
 
 
 # The exact port (tests/exact_port.py): the truth, each reported value rounded once to the dtype,

@@ -18,7 +18,7 @@ import numpy as np
 from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, OurNeuralNetwork, Params, mse_loss
 from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY
 
-from .tolerances import NUDGE_DIRECTIONS, residue, training_multiplier
+from .tolerances import NUDGE_DIRECTIONS, residue, training_multiplier, value_scale
 
 W1, W2, W3, W4, W5, W6, B1, B2, B3 = range(len(PARAM_NAMES))
 
@@ -118,32 +118,31 @@ class NudgedRun:
     reference run; with nudge=False no copy at all: the networks alone, `worst` staying 1 (the
     sweep's first pass, sweep_reference.py).
 
-    And one copy a direction pushed at every step (`pushed`): after each update it is moved one
-    ulp of each parameter along its direction, plus the step's own rounding (r |step|,
-    tolerances.residue). Two correct implementations round each update p - step to nearest, half
-    an ulp each side, and those differences may keep one sign step after step (an update smaller
-    than half an ulp is lost whole, every step, by one and kept by the other): where the dynamics
-    neither stretch nor shrink them, they add up, which no nudge of the weights at one moment
-    measures. The pushed copy's drift is that sum, carried through the dynamics: an absolute
-    bound, in the same units (`accumulated`). The budgets' multiplier (`worst`) is the stretch
-    plus the accumulated drift over the training tolerance's c (tolerances.training_multiplier).
+    Besides the stretch, every step's own rounding (`accumulate`): each update p - step is
+    rounded to nearest, half an ulp each side, and two correct implementations' differences may
+    keep one sign step after step (an update smaller than half an ulp is lost whole, every step,
+    by one and kept by the other); where the dynamics neither stretch nor shrink them they add
+    up, which no nudge at one moment measures. `accumulated` (9, N) sums, for each parameter of
+    each network, one ulp of it after every update plus the step's own rounding, r |step|
+    (tolerances.residue), in eps units: an absolute bound, carried through training by at most
+    the stretch. `multiplier()` combines the two (tolerances.training_multiplier); with
+    nudge=False the stretch stays 1 and the multiplier is the accumulation's alone.
     """
 
     def __init__(self, params: dict, dtype: str, renew: bool = True, nudge: bool = True):
         self.n, self.dtype = len(params[PARAM_NAMES[0]]), np.dtype(dtype)
         directions = NUDGE_DIRECTIONS * (2 if renew else 1) if nudge else ()
-        pushes = NUDGE_DIRECTIONS if nudge else ()
         self.signs = [np.array(signs, dtype=float)[:, None] for signs in directions]
         self.renewed = [renew and k >= len(NUDGE_DIRECTIONS) for k in range(len(directions))]
-        self.pushes = [np.array(signs, dtype=self.dtype)[:, None] for signs in pushes]
-        copies = [params, *(nudged(params, dtype, signs) for signs in directions), *([params] * len(pushes))]
+        copies = [params, *(nudged(params, dtype, signs) for signs in directions)]
         self.P = np.stack(
             [np.concatenate([np.asarray(c[p], dtype=dtype).reshape(-1) for c in copies]) for p in PARAM_NAMES]
         )
-        self.stretch, self.accumulated = np.ones(self.n), np.zeros(self.n)
         self.worst = np.ones(self.n)
         self.eps = float(np.finfo(dtype).eps)
-        self.residue = self.dtype.type(residue(dtype))
+        self.accumulated = np.zeros((len(PARAM_NAMES), self.n))
+        self._step_ulps = np.empty((len(PARAM_NAMES), self.n))
+        self._residue = residue(dtype) / self.eps  # r |step| in eps units
         shape = (len(PARAM_NAMES), self.n)
         self._drift, self._scale = (np.empty(shape) for _ in range(2))
         self._ulp = np.empty(shape, self.dtype)
@@ -180,23 +179,23 @@ class NudgedRun:
                     copy[:, shrunk] = np.nextafter(a[:, shrunk], signs * np.inf).astype(self.dtype)
             np.divide(drift, scale, out=drift)
             np.max(drift, axis=0, out=self._ratio)
-            np.maximum(self.stretch, self._ratio, out=self.stretch)
-        for k in range(len(self.signs) + 1, len(self.signs) + 1 + len(self.pushes)):
-            copy = self.P[:, k * self.n : (k + 1) * self.n]
-            np.subtract(a, copy, out=drift)
-            np.abs(drift, out=drift)
-            np.divide(drift, scale, out=drift)
-            np.max(drift, axis=0, out=self._ratio)
-            np.maximum(self.accumulated, self._ratio, out=self.accumulated)
-        self.worst[:] = training_multiplier(self.stretch, self.accumulated)
+            np.maximum(self.worst, self._ratio, out=self.worst)
 
-    def push(self, G: np.ndarray) -> None:
-        """Each pushed copy moved along its direction by one ulp of each parameter plus r |step|
-        (G: the step just taken by every column)."""
-        for k, signs in enumerate(self.pushes, len(self.signs) + 1):
-            copy, step = (M[:, k * self.n : (k + 1) * self.n] for M in (self.P, G))
-            size = np.spacing(np.abs(copy)) + self.residue * np.abs(step)
-            copy += signs * size
+    def accumulate(self, G: np.ndarray) -> None:
+        """accumulated += |p| + (r / eps) |step| for the networks' columns (eps |p| >= one ulp
+        of p): the bound on the update's own rounding, summed over the steps, in eps units."""
+        a, t = self.networks, self._step_ulps
+        np.abs(a, out=t)
+        np.add(self.accumulated, t, out=self.accumulated)
+        np.abs(G[:, : self.n], out=t)
+        np.multiply(self._residue, t, out=t)
+        np.add(self.accumulated, t, out=self.accumulated)
+
+    def multiplier(self) -> np.ndarray:
+        """(N,): the training budgets' multiplier now, the stretch with the accumulated per-step
+        rounding (tolerances.training_multiplier)."""
+        units = self.accumulated / value_scale(self.networks, axis=0)  # of eps (|p| + scale)
+        return training_multiplier(self.worst, np.max(units, axis=0))
 
     def train(self, on_logged=None, on_step=None, epochs: int = EPOCHS) -> np.ndarray:
         """The article's epochs, tracking after every step; `on_step(self)` after each step,
@@ -209,7 +208,7 @@ class NudgedRun:
             for epoch in range(epochs):
                 for x, y_true in zip(data, ys):
                     sgd_step(self.P, x, y_true, LEARN_RATE, scratch, G)
-                    self.push(G)
+                    self.accumulate(G)
                     self.track()
                     if on_step is not None:
                         on_step(self)
@@ -237,7 +236,7 @@ def prefetch(dtype: str, many: list[Params]) -> None:
         return
     run = NudgedRun({p: np.array([dict(k[1])[p] for k in todo]) for p in PARAM_NAMES}, dtype)
     history: list[np.ndarray] = []
-    run.train(on_step=lambda r: history.append(r.worst.copy()))
+    run.train(on_step=lambda r: history.append(r.multiplier()))
     steps = np.array(history)
     for i, k in enumerate(todo):
         _CACHE[k] = steps[:, i].copy()

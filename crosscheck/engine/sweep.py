@@ -170,7 +170,7 @@ def _judge_chunk(results: dict, params: dict, reference_item, total, candidates,
     measured = np.ones(len(amp), bool)
     if not nudged:
         t = time.perf_counter()
-        amp, measured = settle(params, ref, got, judged, total.dtype, total.rows, candidates)
+        amp, measured = settle(params, ref, got, judged, total.dtype, total.rows, candidates, amp)
         clock.add(SETTLE, t)
     total.reference(ref)
     total.amplification(amp[measured], seed0 + np.flatnonzero(measured))

@@ -2,11 +2,13 @@
 budget of each of their quantities, and the amplification measured where the verdict needs it.
 
 Measuring the amplification takes six nudged copies of every network (amplification.py): seven
-trainings where the results need one. But it only ever widens a budget (the multiplier is at
+trainings where the results need one. But it only ever widens a budget (the stretch is at
 least 1, and every magnitude grows with it: magnitudes.carried), so a network whose every
-quantity passes with the multiplier at 1, the tightest budget there is, passes with its own.
-The sweep therefore trains the networks alone first, judges them at multiplier 1, and measures
-the amplification (`settle`) only of those that need it:
+quantity passes with the stretch at 1, the tightest budget there is, passes with its own.
+(The per-step rounding summed over the steps, NudgedRun.accumulate, needs no copy: it is
+measured on the network's own run, so the first pass already has it, and "multiplier 1" below
+is the stretch at 1 times that.) The sweep therefore trains the networks alone first, judges
+them at multiplier 1, and measures the amplification (`settle`) only of those that need it:
 
 - every network over budget there: it fails only if it still does with its own multiplier,
   so the count of failing networks is exact;
@@ -54,12 +56,12 @@ def reference_block(params: dict, dtype: str, nudge: bool = True):
 
     def on_logged(r):
         columns = {p: row.astype(np.float64) for p, row in zip(PARAM_NAMES, r.networks)}
-        logged.append(logged_loss_magnitude(columns, r.worst, dtype))
+        logged.append(logged_loss_magnitude(columns, r.multiplier(), dtype))
 
     losses = run.train(on_logged=on_logged)
     predictions = np.stack([feedforward(run.networks, x, dtype) for x in PREDICT.astype(dtype)], -1)
     as64 = [a.astype(np.float64) for a in (losses[: run.n], run.networks.T, predictions)]
-    return as64, run.worst.copy(), np.stack(logged, -1)
+    return as64, run.multiplier(), np.stack(logged, -1)
 
 
 def reference_chunk(params: dict, dtype: str, nudge: bool = True):
@@ -129,13 +131,16 @@ def unsettled(judged: dict, measured: np.ndarray, rows: dict, candidates: dict, 
 FIRST_ROUND = 64
 
 
-def settle(params: dict, ref: dict, got: dict, judged: dict, dtype: str, rows: dict, candidates: dict):
+def settle(
+    params: dict, ref: dict, got: dict, judged: dict, dtype: str, rows: dict, candidates: dict, first: np.ndarray
+):
     """Measure the amplification of the networks that need it (module docstring), round by round
     until none is left, and judge them again with it, in place in `judged`. got: {case: its
-    results by quantity}. Returns the multiplier of every network (1 where unmeasured) and which
-    were measured."""
+    results by quantity}; first: the multiplier each network was judged with alone (its per-step
+    rounding, a stretch of 1). Returns the multiplier of every network (`first` where unmeasured)
+    and which were measured."""
     n = len(ref["final_params"])
-    amp, measured, limit = np.ones(n), np.zeros(n, bool), FIRST_ROUND
+    amp, measured, limit = np.array(first, dtype=np.float64), np.zeros(n, bool), FIRST_ROUND
     while (todo := unsettled(judged, measured, rows, candidates, limit)).size:
         limit *= 2
         again, amp[todo], logged = reference_chunk({p: v[todo] for p, v in params.items()}, dtype)

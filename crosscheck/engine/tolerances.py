@@ -125,10 +125,11 @@ NUDGE_DIRECTIONS = (
 
 
 def training_multiplier(stretch, accumulated):
-    """The training budgets' multiplier: the stretch of a one-ulp nudge (in units of the
-    tolerance's c eps (|p| + scale)), plus the accumulated drift of the copies pushed one ulp
-    every step, an absolute bound in units of eps (|p| + scale), hence over c."""
-    return stretch + np.asarray(accumulated) / TOLERANCES["trajectory"].c
+    """The training budgets' multiplier: the stretch of a one-ulp nudge times (1 + the per-step
+    rounding summed over the steps so far / c). `accumulated` is that sum in units of eps (|p| +
+    scale), an absolute bound; every rounding it sums is carried to the end by at most the
+    stretch, as the nudge's own (engine/amplification.py, NudgedRun.accumulate)."""
+    return stretch * (1 + np.asarray(accumulated) / TOLERANCES["trajectory"].c)
 
 
 def amplification_ratio(a: np.ndarray, b: np.ndarray, dtype: str, axis=-1) -> np.ndarray:
