@@ -97,8 +97,7 @@ def pytest_collection_modifyitems(session, config, items):
     for item in items:
         for shared in {"selftest_run", "article_run"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group(shared))
-        training = item.path.name == "test_training.py" or item.name.startswith("test_training_from")
-        if training and hasattr(item, "callspec"):
+        if item.path.name == "test_training.py" and hasattr(item, "callspec"):
             item.add_marker(pytest.mark.xdist_group(f"training-{item.callspec.id}"))
 
 
@@ -141,32 +140,28 @@ ZOOS = {"zoo": "zoo_port.py", "zoograd": "zoo_autograd_port.py"}  # tests/: the 
 
 
 def _zoo_members() -> list[str]:
-    """ "name/dtype/mode" for every member of the sigmoid zoos (tests/zoo_port.py, hand-derived
-    slopes; tests/zoo_autograd_port.py, torch.autograd), read without importing them."""
+    """"name-dtype-mode" for every member of the sigmoid zoos (tests/zoo_port.py, hand-derived
+    slopes; tests/zoo_autograd_port.py, torch.autograd), their MODES read without importing them."""
     import ast
 
     members = []
     for name, file in ZOOS.items():
         tree = ast.parse((Path(__file__).parent / "tests" / file).read_text())
-        keys = {  # SIGMOIDS, SLOPES: dicts of lambdas; only their keys are needed
-            node.targets[0].id: [k.value for k in node.value.keys]
+        (modes,) = (
+            ast.literal_eval(node.value)
             for node in tree.body
-            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in ("SIGMOIDS", "SLOPES")
-        }
-        modes = (
-            [f"{f}-{s}" for f in keys["SIGMOIDS"] for s in keys["SLOPES"]]
-            if "SLOPES" in keys
-            else keys["SIGMOIDS"]
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "MODES"
         )
-        members += [f"{name}/{dtype}/{mode}" for dtype in ("float32", "float64") for mode in modes]
+        members += [f"{name}-{dtype}-{mode}" for dtype in ("float32", "float64") for mode in modes]
     return members
 
 
 @pytest.fixture(params=_zoo_members())
-def zoo_case(request):
+def zoo_case(request, private_caches):
     """One member of a sigmoid zoo in one dtype, its port registered the way a user's port is
-    (--port FILE), for the duration of a test; skipped where its framework is absent."""
-    name, dtype, mode = request.param.split("/")
+    (--port FILE), for the duration of a test; skipped where its framework is absent. Its runs
+    are cached aside (private_caches): some 1,500 of them would push the others' out."""
+    name, dtype, mode = request.param.split("-", 2)
     info = ports.load_spec(str(Path(__file__).parent / "tests" / ZOOS[name]))
     if info.name != name:  # the file's import failed (no torch): registered as unavailable
         ports.unregister(info.name)
@@ -176,7 +171,7 @@ def zoo_case(request):
 
 
 @pytest.fixture(params=["float32", "float64"])
-def exact_case(request):
+def exact_case(request, private_caches):
     """The exact-arithmetic port (tests/exact_port.py) in one dtype, registered as framework
     "exact" for the duration of a test; skipped without mpmath."""
     pytest.importorskip("mpmath", reason="the exact port computes with mpmath (the test extra)")

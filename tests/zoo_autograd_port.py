@@ -17,15 +17,21 @@ SIGMOIDS = {
     "ratio": lambda x: torch.exp(x) / (1 + torch.exp(x)),
     "tanh": lambda x: 0.5 * (1 + torch.tanh(x / 2)),
     "halftanh": lambda x: 0.5 * torch.tanh(x / 2) + 0.5,
-    "stable": lambda x: torch.where(
-        x >= 0, 1 / (1 + torch.exp(-x.abs())), torch.exp(-x.abs()) / (1 + torch.exp(-x.abs()))
-    ),
+    "stable": lambda x: _stable(x),
     "torch": torch.sigmoid,
 }
-MODES = tuple(SIGMOIDS)
+MODES = ("recip", "ratio", "tanh", "halftanh", "stable", "torch")  # written out: conftest.py reads it
+assert tuple(SIGMOIDS) == MODES
 # Where autograd meets inf / inf or 0 * inf = NaN (tests/draws.py, overflows): e^x for
 # x > log(max); the backward of 1 / (1 + e^-x), which multiplies by e^-x, for x < -log(max).
 OVERFLOWS = {"ratio": "+", "recip": "-"}
+def _stable(x):
+    """The two-branch form, 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below, its exponent
+    chosen by a `where` of its own so that e^z never overflows (nor its gradient meets inf)."""
+    e = torch.exp(torch.where(x >= 0, -x, x))
+    return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
 DTYPES_TORCH = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -54,7 +60,7 @@ def loss_and_grads(params, x, y_true, *, dtype, device, mode):
     x = torch.tensor(np.asarray(x, dtype=np.float64), dtype=DTYPES_TORCH[dtype])
     loss = _loss(p, x, torch.tensor(float(y_true), dtype=DTYPES_TORCH[dtype]), SIGMOIDS[mode])
     loss.backward()
-    return float(loss), {n: float(p[n].grad) for n in NAMES}
+    return float(loss.detach()), {n: float(p[n].grad) for n in NAMES}
 
 
 def train(params, data, all_y_trues, *, dtype, device, mode, learn_rate, epochs, record_steps):
@@ -70,12 +76,12 @@ def train(params, data, all_y_trues, *, dtype, device, mode, learn_rate, epochs,
                 for n, g in zip(NAMES, grads):
                     p[n] -= learn_rate * g
             if record_steps:
-                steps.append([float(p[n]) for n in NAMES])
+                steps.append([float(p[n].detach()) for n in NAMES])
         if epoch % 10 == 0:
             with torch.no_grad():
                 losses.append(float(torch.mean((ys - _forward(p, data[:, 0], data[:, 1], f)) ** 2)))
     return {
         "losses": losses,
-        "params": {n: float(p[n]) for n in NAMES},
+        "params": {n: float(p[n].detach()) for n in NAMES},
         "steps": steps if record_steps else None,
     }

@@ -126,15 +126,18 @@ def train(params, data, all_y_trues, dtype: str, *, learn_rate=LEARN_RATE, epoch
 
 
 def ulps(values, exact_values, dtype: str) -> np.ndarray:
-    """|value - exact| in units in the last place of `dtype` at the exact value (mpf), the
-    difference taken exactly (the ulp of the dtype's smallest normal number at and below it)."""
-    ctx, tiny = context(), float(np.finfo(dtype).tiny)
+    """|value - exact| in units in the last place of `dtype` at the exact value (mpf): the ulp
+    of the binade the exact value lies in (that of the smallest normal number below it), the
+    difference taken exactly. A non-finite value is infinitely far."""
+    ctx = context()
+    lowest = int(np.frexp(np.finfo(dtype).tiny)[1])  # the smallest normal number's binade
     found = []
-    for value, truth in zip(np.asarray(values, dtype=np.float64).tolist(), exact_values):
+    for value, truth in zip(np.asarray(values, dtype=np.float64).tolist(), exact_values, strict=True):
         if not np.isfinite(value):
             found.append(float("inf"))
             continue
-        unit = float(np.spacing(np.asarray(max(abs(rounded(truth, dtype)), tiny), dtype=dtype)))
+        binade = max(int(ctx.frexp(truth)[1]), lowest) if truth else lowest
+        unit = ctx.ldexp(1, binade - BITS[dtype])  # |truth| in [2^(e-1), 2^e): ulp 2^(e - p)
         found.append(float(abs(ctx.mpf(value) - truth) / unit))
     return np.array(found)
 

@@ -16,7 +16,7 @@ residue (a neuron saturated at its target: y_true - y_pred and f'(sum_o1) both ~
 product's error is r M(a) M(b), a second-order term no first-order rule sees.
 
     sum      s = w_a a + w_b b + c   M(s)  = |w_a| M(a) + |w_b| M(b) + |w_a a| + |w_b b| + |c| + U
-    sigmoid  h = f(s)                M(h)  = f'(|s| - r M(s))+ M(s) + |h| + |1 - 2h| / 2 + U
+    sigmoid  h = f(s)                M(h)  = f'(max(|s| - r M(s), 0)) M(s) + |h| + |1 - 2h| / 2 + U
     slope    f'(s)                   M(f') = |1 - 2h| M(h) + r M(h)^2 + f'(s)
     error    d = y_true - y_pred     M(d)  = M(y_pred) + |d|
     square   L = d^2                 M(L)  = 2 |d| M(d) + r M(d)^2 + L + U
@@ -25,12 +25,14 @@ product's error is r M(a) M(b), a second-order term no first-order rule sees.
 
 The sigmoid and its slope cover every exact formula (docs/budgets.md, "The contract"):
 - Propagated: f' is largest where |s| is least, so the input's error moves f by at most
-  f'(|s| - r M(s)) M(s) (f' at the nearest point the error can reach; 1/4 once it can reach 0).
+  f'(max(|s| - r M(s), 0)) M(s) (f' at the nearest point the error can reach: 1/4 once 0 is).
 - Evaluated: 1 / (1 + e^-x), e^x / (1 + e^x), the two-branch form and the frameworks' own
   are accurate relative to f; 0.5 (1 + tanh(x/2)) and 0.5 tanh(x/2) + 0.5 round tanh(x/2), of
   size |1 - 2f|, and so are accurate only to eps |1 - 2f| / 2 absolutely: where f is tiny
   (s << 0) 1 + tanh cancels. The tanh forms are the worst where f -> 0, every form alike where
-  f -> 1 (f = 1 - tiny is rounded relative to 1): |h| + |1 - 2h| / 2 covers both.
+  f -> 1 (f = 1 - tiny is rounded relative to 1): |h| + |1 - 2h| / 2 covers both. Its price:
+  |h| + |1 - 2h| / 2 >= 1/2 for every h, so every sigmoid's budget has an absolute floor of
+  c eps / 2, and a value near 0 is judged to that, not relative to itself.
 - The slope: from f as f (1 - f), its error is |1 - 2h| dh + dh^2; 0.25 (1 - tanh^2(x/2))
   rounds tanh^2 = (1 - 2h)^2, within |1 - 2h| M(h) since M(h) >= |1 - 2h| / 2; e^-x / (1 +
   e^-x)^2 and autograd of the relative forms are relative to f'.
@@ -51,7 +53,7 @@ from math import prod
 
 import numpy as np
 
-from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, sigmoid
+from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, deriv_sigmoid, sigmoid
 
 from .tolerances import residue, value_scale
 
@@ -74,12 +76,6 @@ def underflow(dtype: str) -> float:
     return float(info.tiny / info.eps)
 
 
-def slope(s) -> np.ndarray:
-    """f'(s) = f(s) (1 - f(s)) in float64, for the magnitudes' own use."""
-    f = sigmoid(np.asarray(s, dtype=np.float64))
-    return f * (1 - f)
-
-
 def neuron(pairs, bias, dtype: str) -> tuple[Rounded, Rounded]:
     """h = f(w_a a + w_b b + bias) for exact weights and inputs a, b that may carry error;
     returns h and f'(s), each with its magnitude (the rules above, every exact formula)."""
@@ -89,7 +85,7 @@ def neuron(pairs, bias, dtype: str) -> tuple[Rounded, Rounded]:
     h = sigmoid(s)
     fprime = h * (1 - h)
     nearest = np.maximum(np.abs(np.asarray(s, dtype=np.float64)) - r * m_s, 0)
-    m_h = slope(nearest) * m_s + np.abs(h) + np.abs(1 - 2 * h) / 2 + floor
+    m_h = deriv_sigmoid(nearest) * m_s + np.abs(h) + np.abs(1 - 2 * h) / 2 + floor
     return Rounded(h, m_h), Rounded(fprime, np.abs(1 - 2 * h) * m_h + r * m_h**2 + fprime)
 
 

@@ -114,10 +114,9 @@ def distances_from_exact(found: list[Check], params: Params, X, dtype: str) -> d
     for c in found:
         if c.quantity in EXACT_QUANTITIES:
             got, ref = ulps(c.got, truth[c.quantity], dtype), ulps(c.expected, truth[c.quantity], dtype)
-            i = int(np.nanargmax(got)) if np.isfinite(got).any() else 0
             distances[c.quantity] = {
-                "ulps": float(np.nanmax(got)) if np.isfinite(got).any() else float("inf"),
-                "worst": c.labels[i],
+                "ulps": float(np.max(got)),
+                "worst": c.labels[int(np.argmax(got))],
                 "reference_ulps": float(np.max(ref)),
             }
     return distances

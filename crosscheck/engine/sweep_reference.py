@@ -131,9 +131,7 @@ def unsettled(judged: dict, measured: np.ndarray, rows: dict, candidates: dict, 
 FIRST_ROUND = 64
 
 
-def settle(
-    params: dict, ref: dict, got: dict, judged: dict, dtype: str, rows: dict, candidates: dict, first: np.ndarray
-):
+def settle(params: dict, ref: dict, got: dict, judged: dict, dtype: str, rows: dict, candidates: dict, first):
     """Measure the amplification of the networks that need it (module docstring), round by round
     until none is left, and judge them again with it, in place in `judged`. got: {case: its
     results by quantity}; first: the multiplier each network was judged with alone (its per-step

@@ -74,20 +74,12 @@ def to_json(reports: list[CaseReport], preflight: dict, weights: dict) -> dict:
                 "frank": r.frank,
                 "accuracy_vs_float64": r.accuracy or None,
                 "divergence": r.divergence,
-                "exact_ulps": _exact_entry(r),
+                "exact_ulps": r.exact or None,  # written with inf as null (json_safe)
             }
             for r in reports
         ],
         "divergence": ({"id": failing[0].case.id, **failing[0].divergence} if failing else None),
     }
-
-
-def _exact_entry(r: CaseReport) -> dict | None:
-    """--exact's distances, infinite ones as null (JSON has no inf)."""
-    if not r.exact:
-        return None
-    finite = ("ulps", "reference_ulps")
-    return {q: {**d, **{k: _finite(d[k]) for k in finite}} for q, d in r.exact.items()}
 
 
 def _g(x: float) -> str:
