@@ -67,11 +67,13 @@ def test_training(zoo_case, name):
     assert_agree(*checks.training_checks(zoo_case, params))
 
 
-def test_compare_passes_every_member_on_the_shared_weights(tmp_path):
-    """The command a user runs: every hand-derived member, both dtypes, exit 0."""
+def test_compare_passes_every_member_on_the_shared_weights():
+    """The command a user runs: every hand-derived member, both dtypes, exit 0 (run from the
+    repository, which a plain checkout needs to find the harness)."""
     port = Path(__file__).parent / "zoo_port.py"
     argv = [sys.executable, "-m", "crosscheck", "compare", "--port", str(port), "--frameworks", "zoo"]
-    done = subprocess.run([*argv, "--quiet"], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    root = DATA.parent.parent
+    done = subprocess.run([*argv, "--quiet"], capture_output=True, text=True, cwd=root, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "PASS: all 30 implementations agree" in done.stdout
 

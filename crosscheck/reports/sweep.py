@@ -120,13 +120,19 @@ def _amplification(report: dict) -> str:
     """What the amplification (the budget multiplier) was measured for, and what it came to."""
     a, n = report["amplification"], report["seeds"]["count"]
     measured, measure = a.get("measured", n), a.get("measure", "all")
-    head = "amplification of a one-ulp nudge by the reference (budget multiplier)"
+    head = (
+        "amplification by the reference, the stretch of a one-ulp nudge times each step's rounding "
+        "summed (budget multiplier)"
+    )
     if measure == "needed" and not measured:  # only a sweep of no implementation measures none
-        return f"{head}: measured for none of the {plural(n, 'network')}: all pass with 1, the tightest"
+        return (
+            f"{head}: measured for none of the {plural(n, 'network')}: all pass with a stretch of 1, "
+            "the tightest"
+        )
     if measure == "needed":
         head += (
             f", measured for the {measured} of {plural(n, 'network')} whose verdict, worst row or recheck "
-            "pick it could bear on (the others pass with 1, the tightest budget); of those"
+            "pick it could bear on (the others pass with a stretch of 1, the tightest budget); of those"
         )
     elif measure == "mixed":  # merged from jobs run with and without --amplification all
         head += (
