@@ -53,7 +53,8 @@ def test_forward_and_partials(zoo_case, name):
     found = [checks.forward_check(zoo_case, params, X, list(INPUTS))]
     for who, (x, y_true) in checks.PEOPLE.items():
         found += checks.gradient_checks(zoo_case, params, x, y_true, who)
-        if zoo_case.dtype == "float64":
+        # The oracle for the hand-derived slopes; autograd's are judged against the hand partials.
+        if zoo_case.dtype == "float64" and zoo_case.framework == "zoo":
             found.append(checks.fd_check(zoo_case, params, x, y_true, who))
     assert_agree(*found)
 
