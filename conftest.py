@@ -2,7 +2,7 @@
 
 `pytest -k "jax and float32"` selects exactly those cases. A framework that is not installed or
 a device that is not present is a skip with its reason. Precision is pinned once, here, before
-any test runs (crosscheck.engine.precision), and the header says what is in force.
+any test runs (nn_crosscheck.engine.precision), and the header says what is in force.
 """
 
 import contextlib
@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-import ports
-from crosscheck.engine import checks
-from crosscheck.engine.cases import all_cases
-from crosscheck.engine.precision import describe, preflight
+from nn_crosscheck import ports
+from nn_crosscheck.engine import checks
+from nn_crosscheck.engine.cases import all_cases
+from nn_crosscheck.engine.precision import describe, preflight
 
 # Ports from outside this repository join the whole matrix: NN_CROSSCHECK_PORTS (a .py file or a
 # module name, comma-separated), before the matrix below is made. A clash or a file that is not
@@ -109,7 +109,7 @@ def pytest_collection_finish(session):  # after -k and -m have deselected what t
 
 def _start_fresh_compare(config) -> None:
     path = Path(tempfile.mkdtemp(prefix="nn-crosscheck-")) / "fresh.json"
-    argv = [sys.executable, "-m", "crosscheck", "compare", *DETERMINISM_ARGS, "--json", str(path)]
+    argv = [sys.executable, "-m", "nn_crosscheck", "compare", *DETERMINISM_ARGS, "--json", str(path)]
     proc = subprocess.Popen(
         argv, cwd=Path(__file__).parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -191,7 +191,7 @@ def drifted():
 
 def _command_output(argv: list[str]) -> tuple[int, str]:
     """A crosscheck command run in this process: its exit status and stdout."""
-    from crosscheck.cli import main
+    from nn_crosscheck.cli import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
@@ -203,7 +203,7 @@ def _command_output(argv: list[str]) -> tuple[int, str]:
 def selftest_run(tmp_path_factory) -> tuple[int, str, dict]:
     """`crosscheck selftest --json`, run once for every test that reads it (minutes): its exit
     status, its table and its JSON report."""
-    from crosscheck.engine.mutants import MUTANTS
+    from nn_crosscheck.engine.mutants import MUTANTS
 
     status = ports.availability()
     unavailable = sorted({m.framework for m in MUTANTS if status.get(m.framework)})

@@ -8,9 +8,9 @@ import importlib
 import sys
 from collections.abc import Callable
 
-import ports
-from ports import DEVICES, DTYPES, PortError
-from reference.pipes import quietly_on_broken_pipe
+from nn_crosscheck import ports
+from nn_crosscheck.ports import DEVICES, DTYPES, PortError
+from nn_crosscheck.reference.pipes import quietly_on_broken_pipe
 
 from .errors import UsageError
 

@@ -1,20 +1,20 @@
-"""The agreement families, run by pytest on the ports crosscheck.pytest_plugin was asked for.
+"""The agreement families, run by pytest on the ports nn_crosscheck.pytest_plugin was asked for.
 
 The same checks, ids and messages as nn-crosscheck's own tests: each test judges one
 implementation (framework x device x dtype x mode) against the NumPy reference with the
-harness's budgets (crosscheck.engine.checks), and fails with assert_agree's message naming the
+harness's budgets (nn_crosscheck.engine.checks), and fails with assert_agree's message naming the
 quantity, the person or parameter, got, expected, the error and the tolerance.
 """
 
 import numpy as np
 import pytest
 
-from crosscheck.engine import checks
-from crosscheck.engine.cases import all_cases
-from crosscheck.engine.judge import assert_agree
-from crosscheck.pytest_plugin import CHOSEN
-from reference import DATA, PARAM_NAMES, SHARED_WEIGHTS, article
-from reference.article import EPOCHS, N_LOGGED
+from nn_crosscheck.engine import checks
+from nn_crosscheck.engine.cases import all_cases
+from nn_crosscheck.engine.judge import assert_agree
+from nn_crosscheck.pytest_plugin import CHOSEN
+from nn_crosscheck.reference import DATA, PARAM_NAMES, SHARED_WEIGHTS, article
+from nn_crosscheck.reference.article import EPOCHS, N_LOGGED
 
 ALL_ONES = article.BACKPROP_EXAMPLE  # §5: all weights 1, all biases 0, Alice
 ASYMMETRIC = dict(w1=0.5, w2=-1.25, w3=2.0, w4=-0.75, w5=1.5, w6=-2.5, b1=0.25, b2=-0.125, b3=3.0)

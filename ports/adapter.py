@@ -14,8 +14,8 @@ from types import ModuleType
 
 import numpy as np
 
-from reference import PARAM_NAMES
-from reference.article import EPOCHS, LEARN_RATE
+from nn_crosscheck.reference import PARAM_NAMES
+from nn_crosscheck.reference.article import EPOCHS, LEARN_RATE
 
 from .protocol import DTYPES, PortError, TrainResult
 

@@ -16,8 +16,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from reference import Params
-from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY, PARAM_NAMES
+from nn_crosscheck.reference import Params
+from nn_crosscheck.reference.article import EPOCHS, LEARN_RATE, LOG_EVERY, PARAM_NAMES
 
 from .protocol import (
     BatchResult,

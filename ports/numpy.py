@@ -8,9 +8,9 @@ import sys
 
 import numpy as np
 
-from reference import OurNeuralNetwork, Params, partials
-from reference import mse_loss as article_mse_loss
-from reference.article import EPOCHS, LEARN_RATE, PARAM_NAMES
+from nn_crosscheck.reference import OurNeuralNetwork, Params, partials
+from nn_crosscheck.reference import mse_loss as article_mse_loss
+from nn_crosscheck.reference.article import EPOCHS, LEARN_RATE, PARAM_NAMES
 
 from .protocol import BatchResult, TrainResult, canary_error, canary_operands, check_case
 

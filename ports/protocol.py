@@ -1,6 +1,6 @@
 """What every port provides, and the types that cross between ports and the harness.
 
-Each port module (`ports.numpy`, `ports.torch`, `ports.jax`) defines the same names:
+Each port module (`nn_crosscheck.ports.numpy`, `.torch`, `.jax`, ...) defines the same names:
 
     NAME, MODES                      the port's name and execution modes (e.g. jit / nojit)
     version() -> str                 the framework's version
@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reference import PARAM_NAMES, Params
+from nn_crosscheck.reference import PARAM_NAMES, Params
 
 DTYPES = ("float32", "float64")
 DEVICES = ("cpu", "cuda")

@@ -34,11 +34,11 @@ DISTRIBUTION = "nn-crosscheck"
 # pyproject.toml's entry points for the built-in ports, for a plain checkout (numpy first: it is
 # the reference). A new built-in port is one line here and one in pyproject.toml.
 BUILTINS = {
-    "numpy": "ports.numpy",
-    "torch": "ports.torch",
-    "jax": "ports.jax",
-    "tensorflow": "ports.tensorflow",
-    "scalar": "ports.scalar",
+    "numpy": "nn_crosscheck.ports.numpy",
+    "torch": "nn_crosscheck.ports.torch",
+    "jax": "nn_crosscheck.ports.jax",
+    "tensorflow": "nn_crosscheck.ports.tensorflow",
+    "scalar": "nn_crosscheck.ports.scalar",
 }
 
 
@@ -67,7 +67,7 @@ class PortInfo:
 
     @property
     def module_name(self) -> str:
-        return self.module or f"ports.{self.name}"
+        return self.module or f"nn_crosscheck.ports.{self.name}"
 
     def load(self) -> Port:
         if self.error:

@@ -40,8 +40,8 @@ import sys
 
 import numpy as np  # only to hand results back, as NumPy float64 copies
 
-from reference import Params
-from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY, PARAM_NAMES
+from nn_crosscheck.reference import Params
+from nn_crosscheck.reference.article import EPOCHS, LEARN_RATE, LOG_EVERY, PARAM_NAMES
 
 from .protocol import PortError, TrainResult, as_params, check_case
 

@@ -23,8 +23,8 @@ import tempfile
 
 import numpy as np
 
-from reference import Params
-from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY, PARAM_NAMES
+from nn_crosscheck.reference import Params
+from nn_crosscheck.reference.article import EPOCHS, LEARN_RATE, LOG_EVERY, PARAM_NAMES
 
 from .protocol import (
     BatchResult,

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from reference import Params
-from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY, PARAM_NAMES
+from nn_crosscheck.reference import Params
+from nn_crosscheck.reference.article import EPOCHS, LEARN_RATE, LOG_EVERY, PARAM_NAMES
 
 from .protocol import (
     BatchResult,

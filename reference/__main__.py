@@ -1,4 +1,4 @@
-"""`python -m reference [--seed S]`: print exactly what the article's script prints.
+"""`python -m nn_crosscheck.reference [--seed S]`: print exactly what the article's script prints.
 
 With `--seed S` the global generator is seeded (`np.random.seed(S)`) just before the network is
 constructed; without it the draw is unseeded, as in the script.
@@ -15,7 +15,9 @@ from .pipes import quietly_on_broken_pipe
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m reference", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m nn_crosscheck.reference", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--seed", type=int, help="call np.random.seed(SEED) before construction")
     args = parser.parse_args(argv)
     if args.seed is not None and not 0 <= args.seed < 2**32:

@@ -1,4 +1,4 @@
-"""Printing into a pipe whose reader may leave early (`python -m reference | head -1`)."""
+"""Printing into a pipe whose reader may leave early (`python -m nn_crosscheck.reference | head -1`)."""
 
 import os
 import sys

@@ -11,11 +11,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import ports
-from crosscheck.engine import magnitudes
-from crosscheck.engine.cases import Case
-from crosscheck.engine.precision import preflight
-from crosscheck.engine.tolerances import TOLERANCES
+from nn_crosscheck import ports
+from nn_crosscheck.engine import magnitudes
+from nn_crosscheck.engine.cases import Case
+from nn_crosscheck.engine.precision import preflight
+from nn_crosscheck.engine.tolerances import TOLERANCES
 
 PARAMS = dict(w1=0.0, w2=0.0, w3=-30.0, w4=-30.0, w5=0.0, w6=1.0, b1=0.0, b2=14.0, b3=0.0)
 X = (17.875, -17.386304903836702)

@@ -23,11 +23,11 @@ step versions 40 python3 -c "import torch, jax, numpy; print('torch', torch.__ve
 # compare: torch and jax on the GPU and on the CPU, every mode but torch.compile (its CUDA
 # compilation takes minutes, more than this run can spend) and no TensorFlow (its eager
 # training alone would); the device check proves where the arrays lived.
-step compare 120 python3 -m crosscheck compare --frameworks numpy,torch,jax --modes eager,jit,nojit --json "$OUT/compare.json"
+step compare 120 python3 -m nn_crosscheck compare --frameworks numpy,torch,jax --modes eager,jit,nojit --json "$OUT/compare.json"
 # The TF32 trap: the same checks with allow_tf32 off (pinned) and on.
 step tf32 60 python3 scripts/tf32_trap.py --device cuda
 # The suite's CUDA rows (forward, gradients, oracle, training, mapping, saturation, ...).
 step pytest-cuda 150 python3 -m pytest -q -p no:cacheprovider -k "cuda and not compile and not tensorflow"
 # Sweep throughput on the GPU, then the same on the CPU for scale.
-step sweep-cuda 90 python3 -m crosscheck sweep --frameworks torch,jax --devices cuda --seeds 20000 --json "$OUT/sweep-cuda.json" --quiet
+step sweep-cuda 90 python3 -m nn_crosscheck sweep --frameworks torch,jax --devices cuda --seeds 20000 --json "$OUT/sweep-cuda.json" --quiet
 echo "total: $SECONDS s" | tee -a "$OUT/steps.txt"

@@ -10,8 +10,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reference import DATA, EMILY, FRANK, SHARED_WEIGHTS
-from reference.article import NAMES
+from nn_crosscheck.reference import DATA, EMILY, FRANK, SHARED_WEIGHTS
+from nn_crosscheck.reference.article import NAMES
 
 from strategies import cancel_at
 

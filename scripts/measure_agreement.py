@@ -16,11 +16,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crosscheck.engine import checks
-from crosscheck.engine.cases import all_cases
-from crosscheck.engine.precision import preflight
-from crosscheck.engine.tolerances import TOLERANCES
-from reference import EMILY, FRANK, PARAM_NAMES, SHARED_WEIGHTS, article
+from nn_crosscheck.engine import checks
+from nn_crosscheck.engine.cases import all_cases
+from nn_crosscheck.engine.precision import preflight
+from nn_crosscheck.engine.tolerances import TOLERANCES
+from nn_crosscheck.reference import EMILY, FRANK, PARAM_NAMES, SHARED_WEIGHTS, article
 
 from strategies import cancel_at
 

@@ -2,12 +2,12 @@
 
 - import: every framework the suite tests (torch, jax, tensorflow, those installed) imported in
   a fresh interpreter (median of 5)
-- reference vs script: `python -m reference --seed 0` against the straight transcription of the
+- reference vs script: `python -m nn_crosscheck.reference --seed 0` against the straight transcription of the
   article's script in tests/article_script.py doing the same (median of 7 each)
 - suite: the README's test command, `python -m pytest -n auto --dist loadgroup` with CI=true
   (one run), as a multiple of the import time
 - sweep: `crosscheck sweep --seeds 10000 --json s.json` (median of 3, the first of which may
-  fill the compilation caches) as a multiple of `python -m reference --seed 0` measured above,
+  fill the compilation caches) as a multiple of `python -m nn_crosscheck.reference --seed 0` measured above,
   and the same for torch and jax alone (the frameworks of the target's first figure);
   and the sweep's peak memory for 20,000 and for 200,000 networks (the command's own and its
   reference process's peaks, from its JSON report; one run each, several minutes for 200,000)
@@ -42,7 +42,7 @@ def wall(argv: list[str], repeats: int, env=None) -> float:
 
 def in_process_training() -> tuple[float, float]:
     sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-    from reference import ALL_Y_TRUES, DATA, SHARED_WEIGHTS, OurNeuralNetwork
+    from nn_crosscheck.reference import ALL_Y_TRUES, DATA, SHARED_WEIGHTS, OurNeuralNetwork
 
     import article_script
 
@@ -62,7 +62,7 @@ def in_process_training() -> tuple[float, float]:
 def sweep_report(seeds: int, directory: str, *extra: str) -> tuple[float, dict]:
     """One `crosscheck sweep --seeds N [extra]`: its wall time and its JSON report."""
     path = Path(directory) / f"sweep_{seeds}.json"
-    argv = [sys.executable, "-m", "crosscheck", "sweep", "--seeds", str(seeds), "--quiet"]
+    argv = [sys.executable, "-m", "nn_crosscheck", "sweep", "--seeds", str(seeds), "--quiet"]
     seconds = wall([*argv, "--json", str(path), *extra], 1)
     return seconds, json.loads(path.read_text())
 
@@ -75,7 +75,8 @@ def sweep_targets(reference: float) -> None:
             verdicts = ", ".join(r["verdict"] for _, r in runs)
             each = ", ".join(f"{t:.1f}" for t, _ in runs)
             print(f"crosscheck sweep --seeds 10000 --json s.json (median of 3: {each} s): {seconds:.1f} s "
-                  f"= {seconds / reference:.0f} x python -m reference ({verdicts})")  # fmt: skip
+                  f"= {seconds / reference:.0f} x python -m nn_crosscheck.reference "
+                  f"({verdicts})")  # fmt: skip
             parts = runs[[t for t, _ in runs].index(seconds)][1]["seconds"]
             print(
                 "  where the time went (that run): " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
@@ -84,7 +85,7 @@ def sweep_targets(reference: float) -> None:
                 sweep_report(10_000, directory, "--frameworks", "torch,jax")[0] for _ in range(3)
             )
             print(f"  the same with --frameworks torch,jax (median of 3): {pair:.1f} s = "
-                  f"{pair / reference:.0f} x python -m reference")  # fmt: skip
+                  f"{pair / reference:.0f} x python -m nn_crosscheck.reference")  # fmt: skip
         if "--no-memory" not in sys.argv:
             runs = {n: sweep_report(n, directory) for n in (20_000, 200_000)}
             for n, (seconds, report) in runs.items():
@@ -99,10 +100,10 @@ def main() -> None:
     py = sys.executable
     frameworks = [f for f in ("torch", "jax", "tensorflow") if importlib.util.find_spec(f)]
     imports = wall([py, "-c", f"import {', '.join(frameworks)}"], 5)
-    reference = wall([py, "-m", "reference", "--seed", "0"], 7)
+    reference = wall([py, "-m", "nn_crosscheck.reference", "--seed", "0"], 7)
     script = wall([py, "-c", SCRIPT], 7)
     print(f"import {', '.join(frameworks)} (fresh process, median of 5): {imports:.2f} s")
-    print(f"python -m reference --seed 0 (median of 7):      {reference:.3f} s")
+    print(f"python -m nn_crosscheck.reference --seed 0 (median of 7):      {reference:.3f} s")
     print(f"the article's script, transcribed (median of 7): {script:.3f} s")
     print(f"  whole process, reference / script: {reference / script:.2f}")
     train_ref, train_script = in_process_training()

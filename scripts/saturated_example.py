@@ -11,9 +11,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crosscheck.engine import exact, magnitudes
-from crosscheck.engine.tolerances import TOLERANCES, residue
-from reference import DATA, OurNeuralNetwork, partials
+from nn_crosscheck.engine import exact, magnitudes
+from nn_crosscheck.engine.tolerances import TOLERANCES, residue
+from nn_crosscheck.reference import DATA, OurNeuralNetwork, partials
 
 PARAMS = dict(w1=0.1, w2=-0.2, w3=0.3, w4=0.1, w5=0.2, w6=-0.1, b1=0.0, b2=0.0, b3=36.7)
 X, Y_TRUE = DATA[0], 1.0  # Alice

@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import ports
-from crosscheck.engine import checks
-from crosscheck.engine.cases import Case
-from crosscheck.engine.precision import canary_verdict
-from reference import DATA, SHARED_WEIGHTS
+from nn_crosscheck import ports
+from nn_crosscheck.engine import checks
+from nn_crosscheck.engine.cases import Case
+from nn_crosscheck.engine.precision import canary_verdict
+from nn_crosscheck.reference import DATA, SHARED_WEIGHTS
 
 
 def judged(device: str, tf32: bool) -> list[str]:

@@ -2,7 +2,7 @@
 training drifts (every update one part in 1e9 off, far past any budget) while its
 "eager" twin agrees: the signature the compiled-mode hint names."""
 
-from ports import numpy as base
+from nn_crosscheck.ports import numpy as base
 
 NAME = "compiledtoy"
 MODES = ("eager", "compiled")

@@ -3,9 +3,9 @@ arithmetic (tests/test_exact.py): random, large, cancelling and saturating, a qu
 
 import numpy as np
 
-from crosscheck.engine import checks
-from crosscheck.engine.overflow import INPUTS
-from reference import PARAM_NAMES
+from nn_crosscheck.engine import checks
+from nn_crosscheck.engine.overflow import INPUTS
+from nn_crosscheck.reference import PARAM_NAMES
 
 from strategies import cancel_at
 

@@ -3,9 +3,9 @@ one training step, for the first-divergence locator to find."""
 
 import numpy as np
 
-from ports import numpy as base
-from ports.protocol import TrainResult
-from reference.article import PARAM_NAMES
+from nn_crosscheck.ports import numpy as base
+from nn_crosscheck.ports.protocol import TrainResult
+from nn_crosscheck.reference.article import PARAM_NAMES
 
 NAME = "drifted"
 MODES = ("eager",)

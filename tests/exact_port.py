@@ -5,7 +5,7 @@ family must pass it: a failure is a budget that does not bound real rounding (do
 Run it with `crosscheck compare --port tests/exact_port.py --frameworks exact`.
 """
 
-from crosscheck.engine import exact
+from nn_crosscheck.engine import exact
 
 NAME = "exact"
 LABEL = "mpmath, 50 digits"

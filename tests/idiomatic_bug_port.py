@@ -3,7 +3,7 @@
 and vectorised code have drifted apart would. The sweep's batched rows pass; only its recheck,
 which reruns networks through `train`, can catch it."""
 
-from ports import numpy as base
+from nn_crosscheck.ports import numpy as base
 
 NAME = "idiombug"
 MODES = ("eager",)

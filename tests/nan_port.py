@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ports import numpy as base
+from nn_crosscheck.ports import numpy as base
 
 NAME = "nanport"
 MODES = ("eager",)

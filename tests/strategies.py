@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from reference import PARAM_NAMES
+from nn_crosscheck.reference import PARAM_NAMES
 
 finite = st.floats(min_value=-3, max_value=3, allow_nan=False, width=64)
 
@@ -27,7 +27,7 @@ def cancel_at(params: dict, x, layer: str, big: float, target: float) -> dict:
     """`params` changed so that at input x the two weighted terms of one sum are about +-`big`
     and cancel, leaving `target`: layer "h1" (w1 x1 + w2 x2 + b1), "h2" (w3, w4, b2) or "o1"
     (w5 h1 + w6 h2 + b3, at the hidden values these parameters give)."""
-    from reference import sigmoid
+    from nn_crosscheck.reference import sigmoid
 
     p = dict(params)
     if layer == "o1":

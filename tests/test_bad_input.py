@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-import ports
-from crosscheck.cli import main
-from ports import PortInfo
-from reference import PARAM_NAMES
+from nn_crosscheck import ports
+from nn_crosscheck.cli import main
+from nn_crosscheck.ports import PortInfo
+from nn_crosscheck.reference import PARAM_NAMES
 
 GOOD = dict(zip(PARAM_NAMES, [0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.7, -0.8, 0.9]))
 

@@ -1,6 +1,6 @@
 """The bench table: every column headed, every row under its headers."""
 
-from crosscheck.reports.bench import render
+from nn_crosscheck.reports.bench import render
 
 ROW = {
     "framework": "tensorflow", "mode": "compiled scan", "dtype": "float64", "median_s": 21.086,

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from crosscheck.engine import checks
-from crosscheck.engine.judge import assert_agree, compare
-from crosscheck.engine.magnitudes import forward_magnitude, gradient_magnitudes
-from crosscheck.engine.weights_file import load_weights
-from reference import EMILY, FRANK, PARAM_NAMES, OurNeuralNetwork, partials
+from nn_crosscheck.engine import checks
+from nn_crosscheck.engine.judge import assert_agree, compare
+from nn_crosscheck.engine.magnitudes import forward_magnitude, gradient_magnitudes
+from nn_crosscheck.engine.weights_file import load_weights
+from nn_crosscheck.reference import EMILY, FRANK, PARAM_NAMES, OurNeuralNetwork, partials
 
 from strategies import cancelling
 

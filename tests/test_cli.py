@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import ports
-from crosscheck.cli import main
-from reference import PARAM_NAMES
+from nn_crosscheck import ports
+from nn_crosscheck.cli import main
+from nn_crosscheck.reference import PARAM_NAMES
 
 import drifted_port
 
@@ -129,7 +129,7 @@ def test_absent_device_exits_2_with_a_clear_line(capsys):
 
 def test_console_entry_point_exit_code():
     proc = subprocess.run(
-        [sys.executable, "-m", "crosscheck", "compare", "--frameworks", "mxnet"],
+        [sys.executable, "-m", "nn_crosscheck", "compare", "--frameworks", "mxnet"],
         cwd=ROOT,
         capture_output=True,
         text=True,

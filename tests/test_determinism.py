@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from crosscheck.cli import main
+from nn_crosscheck.cli import main
 
 
 def _numbers(report: dict) -> dict:

@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crosscheck.engine import checks, exact
-from crosscheck.engine.cases import reference_case
-from crosscheck.engine.judge import Check, assert_agree, compare
-from crosscheck.engine.magnitudes import forward_magnitude, gradient_magnitudes, loss_magnitude
-from crosscheck.engine.overflow import first_overflow
-from crosscheck.engine.tolerances import TOLERANCES
-from crosscheck.engine.weights_file import load_weights
-from reference import PARAM_NAMES, SHARED_WEIGHTS
+from nn_crosscheck.engine import checks, exact
+from nn_crosscheck.engine.cases import reference_case
+from nn_crosscheck.engine.judge import Check, assert_agree, compare
+from nn_crosscheck.engine.magnitudes import forward_magnitude, gradient_magnitudes, loss_magnitude
+from nn_crosscheck.engine.overflow import first_overflow
+from nn_crosscheck.engine.tolerances import TOLERANCES
+from nn_crosscheck.engine.weights_file import load_weights
+from nn_crosscheck.reference import PARAM_NAMES, SHARED_WEIGHTS
 
 from draws import INPUTS, X, draws, overflows
 
@@ -129,7 +129,7 @@ def test_compare_exact_says_who_is_nearest_the_truth(tmp_path):
     html = importlib.util.find_spec("jinja2") is not None  # the page needs the html extra
     argv = ["compare", "--port", str(port), "--frameworks", "numpy,exact", "--exact", "--json", str(report)]
     argv += ["--html", str(page)] if html else []
-    argv = [sys.executable, "-m", "crosscheck", *argv, "--quiet"]
+    argv = [sys.executable, "-m", "nn_crosscheck", *argv, "--quiet"]
     done = subprocess.run(argv, capture_output=True, text=True, cwd=_DATA.parent.parent, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "from the exact value, in ulps of float64" in done.stdout

@@ -3,10 +3,10 @@
 import numpy as np
 from hypothesis import given
 
-from crosscheck.engine.checks import PEOPLE, PREDICTION_CASES, forward_check
-from crosscheck.engine.judge import assert_agree, compare
-from crosscheck.engine.magnitudes import forward_magnitude
-from reference import SHARED_WEIGHTS, article
+from nn_crosscheck.engine.checks import PEOPLE, PREDICTION_CASES, forward_check
+from nn_crosscheck.engine.judge import assert_agree, compare
+from nn_crosscheck.engine.magnitudes import forward_magnitude
+from nn_crosscheck.reference import SHARED_WEIGHTS, article
 
 from strategies import inputs, weights
 

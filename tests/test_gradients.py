@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crosscheck.engine.checks import PEOPLE, fd_check, gradient_checks
-from crosscheck.engine.judge import assert_agree, compare
-from crosscheck.engine.magnitudes import gradient_magnitudes, loss_magnitude
-from reference import PARAM_NAMES, SHARED_WEIGHTS, article
+from nn_crosscheck.engine.checks import PEOPLE, fd_check, gradient_checks
+from nn_crosscheck.engine.judge import assert_agree, compare
+from nn_crosscheck.engine.magnitudes import gradient_magnitudes, loss_magnitude
+from nn_crosscheck.reference import PARAM_NAMES, SHARED_WEIGHTS, article
 
 from strategies import weights
 

@@ -10,9 +10,9 @@ reference. Every correct implementation must pass them.
 import numpy as np
 import pytest
 
-from crosscheck.engine import checks
-from crosscheck.engine.judge import assert_agree
-from reference import EMILY, FRANK, PARAM_NAMES
+from nn_crosscheck.engine import checks
+from nn_crosscheck.engine.judge import assert_agree
+from nn_crosscheck.reference import EMILY, FRANK, PARAM_NAMES
 
 HAND_WRITTEN = [
     (6.8, -30.7, -4.8, -0.7, 29.9, 6.3, 12.3, -3.9, -0.4),

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from crosscheck.cli import main
-from crosscheck.engine.step_code import PARTS
+from nn_crosscheck.cli import main
+from nn_crosscheck.engine.step_code import PARTS
 
 import browser
 import drifted_port

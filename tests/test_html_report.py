@@ -14,10 +14,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from crosscheck.cli import main
-from crosscheck.engine.step_code import PARTS, snippet
-from ports import PortError
-from reference import partials
+from nn_crosscheck.cli import main
+from nn_crosscheck.engine.step_code import PARTS, snippet
+from nn_crosscheck.ports import PortError
+from nn_crosscheck.reference import partials
 
 import drifted_port
 

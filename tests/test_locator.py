@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from crosscheck.engine.judge import compare
-from crosscheck.engine.locator import (
+from nn_crosscheck.engine.judge import compare
+from nn_crosscheck.engine.locator import (
     CAUSE_FLOAT32,
     CAUSE_LOGIC,
     CAUSE_NAN,
@@ -12,8 +12,8 @@ from crosscheck.engine.locator import (
     first_divergence,
     likely_cause,
 )
-from reference import SHARED_WEIGHTS, OurNeuralNetwork
-from reference.article import ALL_Y_TRUES, DATA
+from nn_crosscheck.reference import SHARED_WEIGHTS, OurNeuralNetwork
+from nn_crosscheck.reference.article import ALL_Y_TRUES, DATA
 
 
 @pytest.mark.parametrize(
@@ -68,8 +68,8 @@ def test_a_divergence_only_in_the_compiled_mode_is_blamed_on_the_compiler(tmp_pa
     import json
     from pathlib import Path
 
-    import ports
-    from crosscheck.cli import main
+    from nn_crosscheck import ports
+    from nn_crosscheck.cli import main
 
     port = Path(__file__).parent / "compiled_drift_port.py"
     report = tmp_path / "r.json"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from reference import PARAM_NAMES
+from nn_crosscheck.reference import PARAM_NAMES
 
 # Non-symmetric on purpose: a transposed hidden layer (w2 <-> w3) or swapped output weights
 # (w5 <-> w6) changes every value read back.

@@ -5,12 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from crosscheck.engine import checks
-from crosscheck.engine.cases import Case
-from crosscheck.engine.judge import assert_agree, compare
-from crosscheck.engine.mutants import derive
-from ports import numpy as numpy_port
-from reference import DATA, SHARED_WEIGHTS
+from nn_crosscheck.engine import checks
+from nn_crosscheck.engine.cases import Case
+from nn_crosscheck.engine.judge import assert_agree, compare
+from nn_crosscheck.engine.mutants import derive
+from nn_crosscheck.ports import numpy as numpy_port
+from nn_crosscheck.reference import DATA, SHARED_WEIGHTS
 
 NAN = math.nan
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-import ports
-from crosscheck.cli import main
+from nn_crosscheck import ports
+from nn_crosscheck.cli import main
 
 ROOT = Path(__file__).parent.parent
 HOMEWORK = ROOT / "examples" / "homework" / "homework.py"
@@ -57,9 +57,8 @@ def _run(capsys, *argv) -> tuple[int, str, str]:
 
 def test_homework_imports_nothing_of_this_project():
     source = HOMEWORK.read_text()
-    assert not any(
-        f"import {m}" in source or f"from {m}" in source for m in ("ports", "crosscheck", "reference")
-    )
+    names = ("nn_crosscheck", "ports", "crosscheck", "reference")
+    assert not any(f"import {m}" in source or f"from {m}" in source for m in names)
 
 
 def test_compare_passes_the_homework_port_in_both_dtypes(capsys, tmp_path):
@@ -130,7 +129,7 @@ def test_a_bad_port_is_one_line_and_exit_2(capsys, fixture, message):
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
     assert err.startswith("crosscheck: error: ") and message in err
     if fixture == "clashing.py":
-        assert "clashes with 'numpy' from " in err and "(module ports.numpy)" in err
+        assert "clashes with 'numpy' from " in err and "(module nn_crosscheck.ports.numpy)" in err
 
 
 def test_a_port_that_raises_on_import_is_unavailable_and_the_others_run(capsys):
@@ -166,7 +165,7 @@ def _installed(name: str) -> bool:
                     "(pip install -e examples/loopnet; .ci/run does)")  # fmt: skip
 def test_an_installed_package_is_discovered_with_no_flag(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "crosscheck", "compare", "--frameworks", "loopnet", "--quiet"],
+        [sys.executable, "-m", "nn_crosscheck", "compare", "--frameworks", "loopnet", "--quiet"],
         cwd=tmp_path, capture_output=True, text=True, env={**os.environ, ports.ENVIRONMENT: ""},
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -198,9 +197,9 @@ def test_the_pytest_plugin_from_outside_the_repository(tmp_path, buggy):
     shutil.copy(HOMEWORK, tmp_path / "homework.py")
     env = {"PYTHONPATH": str(ROOT), ports.ENVIRONMENT: ""}
     installed = any(
-        ep.value == "crosscheck.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11")
+        ep.value == "nn_crosscheck.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11")
     )
-    plugin = () if installed else ("-p", "crosscheck.pytest_plugin")  # loaded by its entry point
+    plugin = () if installed else ("-p", "nn_crosscheck.pytest_plugin")  # loaded by its entry point
     good = _pytest(tmp_path, *plugin, "--crosscheck-port", "homework.py", "-v", env=env)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "test_gradients_each_person[homework-cpu-float64-Alice] PASSED" in good.stdout

@@ -1,4 +1,4 @@
-"""A reader that leaves early (`python -m reference | head -1`) ends the command quietly: no
+"""A reader that leaves early (`python -m nn_crosscheck.reference | head -1`) ends the command quietly: no
 traceback, the exit status a Unix tool killed by SIGPIPE reports (141), or 0 if it had finished."""
 
 import os
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reference.pipes import SIGPIPE_STATUS
+from nn_crosscheck.reference.pipes import SIGPIPE_STATUS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize(
     "argv",
     [
-        ["-m", "reference", "--seed", "0"],
-        ["-m", "crosscheck", "compare", "--frameworks", "numpy", "--dtypes", "float64", "--quiet"],
+        ["-m", "nn_crosscheck.reference", "--seed", "0"],
+        ["-m", "nn_crosscheck", "compare", "--frameworks", "numpy", "--dtypes", "float64", "--quiet"],
     ],
     ids=["reference", "compare"],
 )

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import ports
-from crosscheck.cli import main
-from ports.protocol import PROTOCOL
+from nn_crosscheck import ports
+from nn_crosscheck.cli import main
+from nn_crosscheck.ports.protocol import PROTOCOL
 
 
 @pytest.mark.parametrize("name", ports.names())
@@ -33,9 +33,9 @@ def test_every_registered_port_provides_the_protocol(name):
 def dummy(monkeypatch):
     """A copy of the NumPy port, loaded from its file under another name and registered."""
     path = Path(ports.__file__).parent / "numpy.py"
-    spec = importlib.util.spec_from_file_location("ports.dummy", path)
+    spec = importlib.util.spec_from_file_location("nn_crosscheck.ports.dummy", path)
     module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "ports.dummy", module)
+    monkeypatch.setitem(sys.modules, "nn_crosscheck.ports.dummy", module)
     spec.loader.exec_module(module)
     module.NAME, module.LABEL = "dummy", "hand (dummy)"
     ports.register(module)

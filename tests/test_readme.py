@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import ports
+from nn_crosscheck import ports
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-import ports
-from crosscheck.cli import main
-from crosscheck.engine.checks import training_checks
-from crosscheck.engine.mutants import MUTANTS
-from reference import SHARED_WEIGHTS
+from nn_crosscheck import ports
+from nn_crosscheck.cli import main
+from nn_crosscheck.engine.checks import training_checks
+from nn_crosscheck.engine.mutants import MUTANTS
+from nn_crosscheck.reference import SHARED_WEIGHTS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crosscheck.engine import magnitudes
-from crosscheck.engine.judge import assert_agree, compare
-from reference import (
+from nn_crosscheck.engine import magnitudes
+from nn_crosscheck.engine.judge import assert_agree, compare
+from nn_crosscheck.reference import (
     ALL_Y_TRUES,
     DATA,
     EMILY,
@@ -24,7 +24,7 @@ from reference import (
     partials,
     sigmoid,
 )
-from reference import __main__ as reference_main
+from nn_crosscheck.reference import __main__ as reference_main
 
 import article_script
 
@@ -35,7 +35,10 @@ SEED0 = json.loads((DATA_DIR / "seed0_figures.json").read_text())
 
 def test_printout_seed0_is_the_scripts_byte_for_byte():
     out = subprocess.run(
-        [sys.executable, "-m", "reference", "--seed", "0"], cwd=ROOT, capture_output=True, check=True
+        [sys.executable, "-m", "nn_crosscheck.reference", "--seed", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
     ).stdout
     assert out == (DATA_DIR / "original_seed0.out").read_bytes()
 

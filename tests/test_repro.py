@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-import ports
-from crosscheck.cli import main
-from crosscheck.engine import checks
-from crosscheck.reports import repro
-from crosscheck.reports.repro import BUNDLE
+from nn_crosscheck import ports
+from nn_crosscheck.cli import main
+from nn_crosscheck.engine import checks
+from nn_crosscheck.reports import repro
+from nn_crosscheck.reports.repro import BUNDLE
 
 
 def test_repro_bundle_reruns_the_failing_case(capsys, tmp_path, drifted, private_caches):
@@ -38,7 +38,7 @@ def test_repro_bundle_reruns_the_failing_case(capsys, tmp_path, drifted, private
     assert first["id"] == "drifted-cpu-float64"
 
     argv = shlex.split(commands[0])
-    assert argv[1:4] == ["-m", "crosscheck", "compare"]
+    assert argv[1:4] == ["-m", "nn_crosscheck", "compare"]
     checks._timed_train.cache_clear()  # a real rerun, not a cached one
     code = main([*argv[3:], "--quiet", "--json", str(tmp_path / "rerun.json")])
     rerun = json.loads((tmp_path / "rerun.json").read_text())

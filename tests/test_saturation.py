@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crosscheck.engine.checks import PEOPLE, fd_check, forward_check, gradient_checks, training_checks
-from crosscheck.engine.judge import assert_agree
-from crosscheck.engine.weights_file import load_weights
-from reference import EMILY, FRANK
+from nn_crosscheck.engine.checks import PEOPLE, fd_check, forward_check, gradient_checks, training_checks
+from nn_crosscheck.engine.judge import assert_agree
+from nn_crosscheck.engine.weights_file import load_weights
+from nn_crosscheck.reference import EMILY, FRANK
 
 from strategies import inputs, weights
 
@@ -49,7 +49,7 @@ def test_partials_match_finite_differences_when_saturated(case, params, person):
 
 
 def test_extremes_are_exact_limits_in_the_reference():
-    from reference import deriv_sigmoid, sigmoid
+    from nn_crosscheck.reference import deriv_sigmoid, sigmoid
 
     for dtype in (np.float32, np.float64):
         x = np.array([-1000, -100, 0, 100, 1000], dtype=dtype)

@@ -3,9 +3,9 @@
 
 import pytest
 
-import ports
-from crosscheck.cli import main
-from crosscheck.engine.mutants import MUTANTS, protocol_mutants
+from nn_crosscheck import ports
+from nn_crosscheck.cli import main
+from nn_crosscheck.engine.mutants import MUTANTS, protocol_mutants
 
 REQUIRED = {
     "hidden_transposed", "output_swapped", "bias_dropped", "learning_rate_0.01", "half_loss",
@@ -50,8 +50,8 @@ def test_every_mutant_is_caught(selftest_run):
 
 def test_a_surviving_mutant_fails_the_selftest(capsys, monkeypatch):
     """A 'mutant' that changes nothing must survive, and the self-test must say so and exit 1."""
-    from crosscheck.commands import selftest as selftest_command
-    from crosscheck.engine import mutants
+    from nn_crosscheck.commands import selftest as selftest_command
+    from nn_crosscheck.engine import mutants
 
     harmless = mutants.Mutant("harmless", "no bug at all", "numpy", "float64", "eager", mutants.derive)
     monkeypatch.setattr(selftest_command, "MUTANTS", [harmless])

@@ -4,12 +4,12 @@ rounding, so one part in a million of a hyperparameter, or in 1e9 of a value, is
 import numpy as np
 import pytest
 
-from crosscheck.engine import checks
-from crosscheck.engine.cases import Case
-from crosscheck.engine.mutants import derive
-from ports import numpy as numpy_port
-from reference import SHARED_WEIGHTS
-from reference.article import LEARN_RATE
+from nn_crosscheck.engine import checks
+from nn_crosscheck.engine.cases import Case
+from nn_crosscheck.engine.mutants import derive
+from nn_crosscheck.ports import numpy as numpy_port
+from nn_crosscheck.reference import SHARED_WEIGHTS
+from nn_crosscheck.reference.article import LEARN_RATE
 
 
 def _train_lr(params, data, all_y_trues, **kw):

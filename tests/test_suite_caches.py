@@ -2,9 +2,9 @@
 (conftest.py), which sets the worker's cached training runs aside instead of clearing them, so
 the tests after it on that worker still find them."""
 
-from crosscheck.engine import checks
-from crosscheck.engine.cases import Case
-from reference import SHARED_WEIGHTS
+from nn_crosscheck.engine import checks
+from nn_crosscheck.engine.cases import Case
+from nn_crosscheck.reference import SHARED_WEIGHTS
 
 
 def test_private_caches_set_the_workers_own_aside(request, monkeypatch):

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-import ports
-from crosscheck.cli import main
-from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, draw, draw_many
+from nn_crosscheck import ports
+from nn_crosscheck.cli import main
+from nn_crosscheck.reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, draw, draw_many
 
 
 def test_draw_many_is_draw_for_each_seed():

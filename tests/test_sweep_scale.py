@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import ports
-from crosscheck.cli import main
-from crosscheck.engine import amplification, sweep_reference
-from crosscheck.engine import sweep as sweep_engine
-from crosscheck.reports import sweep as sweep_report
-from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, OurNeuralNetwork, draw, draw_many
+from nn_crosscheck import ports
+from nn_crosscheck.cli import main
+from nn_crosscheck.engine import amplification
+from nn_crosscheck.engine import sweep as sweep_engine
+from nn_crosscheck.engine.sweep import reference as sweep_reference
+from nn_crosscheck.reference import ALL_Y_TRUES, DATA, PARAM_NAMES, OurNeuralNetwork, draw, draw_many
+from nn_crosscheck.reports import sweep as sweep_report
 
 ROOT = Path(__file__).parent.parent
 BUG_PORT = Path(__file__).parent / "idiomatic_bug_port.py"
@@ -269,7 +270,7 @@ def test_jax_shards_the_networks_over_two_host_devices(tmp_path):
         if devices:
             env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
         path = tmp_path / f"{name}.json"
-        argv = [sys.executable, "-m", "crosscheck", "sweep", "--seeds", "40", "--frameworks", "jax",
+        argv = [sys.executable, "-m", "nn_crosscheck", "sweep", "--seeds", "40", "--frameworks", "jax",
                 "--recheck", "0", "--quiet", "--json", str(path)]  # fmt: skip
         done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr

@@ -1,9 +1,9 @@
 """Family c: the article's full 1000-epoch run from the shared weights."""
 
-from crosscheck.engine import checks
-from crosscheck.engine.judge import assert_agree
-from reference import SHARED_WEIGHTS, draw
-from reference.article import N_LOGGED
+from nn_crosscheck.engine import checks
+from nn_crosscheck.engine.judge import assert_agree
+from nn_crosscheck.reference import SHARED_WEIGHTS, draw
+from nn_crosscheck.reference.article import N_LOGGED
 
 
 def test_training_agrees_with_the_reference(case):

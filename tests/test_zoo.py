@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crosscheck.engine import checks
-from crosscheck.engine.cases import Case
-from crosscheck.engine.judge import assert_agree
-from crosscheck.engine.weights_file import load_weights
-from reference import SHARED_WEIGHTS
+from nn_crosscheck.engine import checks
+from nn_crosscheck.engine.cases import Case
+from nn_crosscheck.engine.judge import assert_agree
+from nn_crosscheck.engine.weights_file import load_weights
+from nn_crosscheck.reference import SHARED_WEIGHTS
 
 from draws import INPUTS, X, overflows
 
@@ -72,7 +72,7 @@ def test_compare_passes_every_member_on_the_shared_weights():
     """The command a user runs: every hand-derived member, both dtypes, exit 0 (run from the
     repository, which a plain checkout needs to find the harness)."""
     port = Path(__file__).parent / "zoo_port.py"
-    argv = [sys.executable, "-m", "crosscheck", "compare", "--port", str(port), "--frameworks", "zoo"]
+    argv = [sys.executable, "-m", "nn_crosscheck", "compare", "--port", str(port), "--frameworks", "zoo"]
     root = DATA.parent.parent
     done = subprocess.run([*argv, "--quiet"], capture_output=True, text=True, cwd=root, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
@@ -83,7 +83,7 @@ def test_torch_with_a_tanh_form_hidden_sigmoid_passes_on_the_shared_weights(monk
     """The issue's own example: `h = 0.5 * (torch.tanh(0.5 * self.hidden(x)) + 1)` in ports/torch.py
     failed the gradients at Diana/w6 by 3e4 (float32) and 5e8 (float64) of the budget."""
     torch = pytest.importorskip("torch")
-    from ports import torch as torch_port
+    from nn_crosscheck.ports import torch as torch_port
 
     def forward(self, x):
         h = 0.5 * (torch.tanh(0.5 * self.hidden(x)) + 1)

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from reference import SHARED_WEIGHTS, draw
+from nn_crosscheck.reference import SHARED_WEIGHTS, draw
 
 from ..engine.weights_file import load_weights
 from ..errors import UsageError

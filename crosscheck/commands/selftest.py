@@ -2,7 +2,7 @@
 
 import sys
 
-import ports
+from nn_crosscheck import ports
 
 from ..engine.mutants import MUTANTS, protocol_mutants, run_mutant
 from ..engine.precision import preflight

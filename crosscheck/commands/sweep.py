@@ -11,11 +11,11 @@ import os
 import sys
 from pathlib import Path
 
-import ports
+from nn_crosscheck import ports
 
 from ..engine.cases import one, select
 from ..engine.sweep import MAX_SEEDS, ReferenceProcess, merge, sweep
-from ..engine.sweep_stats import MergeError, Progress
+from ..engine.sweep.stats import MergeError, Progress
 from ..errors import UsageError
 from ..reports import sweep as report
 from ..reports.json import write_json

@@ -15,8 +15,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, OurNeuralNetwork, Params, mse_loss
-from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY
+from nn_crosscheck.reference import ALL_Y_TRUES, DATA, PARAM_NAMES, OurNeuralNetwork, Params, mse_loss
+from nn_crosscheck.reference.article import EPOCHS, LEARN_RATE, LOG_EVERY
 
 from .tolerances import NUDGE_DIRECTIONS, residue, training_multiplier, value_scale
 
@@ -116,7 +116,7 @@ class NudgedRun:
     fresh nudge along a fixed direction grows less than one training has already turned, which
     the first copy keeps.) With renew=False there are only the first copies, each a plain
     reference run; with nudge=False no copy at all: the networks alone, `worst` staying 1 (the
-    sweep's first pass, sweep_reference.py).
+    sweep's first pass, sweep/reference.py).
 
     Besides the stretch, every step's own rounding (`accumulate`): each update p - step is
     rounded to nearest, half an ulp each side, and two correct implementations' differences may

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import ports
-from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, SHARED_WEIGHTS
+from nn_crosscheck import ports
+from nn_crosscheck.reference import ALL_Y_TRUES, DATA, PARAM_NAMES, SHARED_WEIGHTS
 
 from .cases import Case, reference_case
 from .tolerances import TOLERANCES, value_scale

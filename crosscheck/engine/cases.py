@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
 
-import ports
-from ports import DEVICES, DTYPES, PortError
+from nn_crosscheck import ports
+from nn_crosscheck.ports import DEVICES, DTYPES, PortError
 
 from ..errors import UsageError
 from .precision import preflight
@@ -95,7 +95,7 @@ class Selection:
 
     cases: list[Case]
     notes: list[str]
-    status: dict  # crosscheck.engine.precision.preflight's report, the reference included
+    status: dict  # nn_crosscheck.engine.precision.preflight's report, the reference included
 
 
 def select(

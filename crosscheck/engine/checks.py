@@ -10,8 +10,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, Params
-from reference.article import LOG_EVERY, N_LOGGED, NAMES
+from nn_crosscheck.reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, Params
+from nn_crosscheck.reference.article import LOG_EVERY, N_LOGGED, NAMES
 
 from .amplification import amplification
 from .cases import Case, reference_case

@@ -12,8 +12,8 @@ from functools import cache
 
 import numpy as np
 
-from reference import PARAM_NAMES
-from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY
+from nn_crosscheck.reference import PARAM_NAMES
+from nn_crosscheck.reference.article import EPOCHS, LEARN_RATE, LOG_EVERY
 
 DIGITS = 50
 # The significand bits of each dtype: a value rounded once to it is exact in a float64.

@@ -9,10 +9,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-import ports
-from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, OurNeuralNetwork, deriv_sigmoid, partials, sigmoid
-from reference import article as a
-from reference.article import LOG_EVERY
+from nn_crosscheck import ports
+from nn_crosscheck.reference import (
+    ALL_Y_TRUES,
+    DATA,
+    PARAM_NAMES,
+    OurNeuralNetwork,
+    deriv_sigmoid,
+    partials,
+    sigmoid,
+)
+from nn_crosscheck.reference import article as a
+from nn_crosscheck.reference.article import LOG_EVERY
 
 from .cases import Case
 from .checks import PREDICTION_CASES, finite_differences

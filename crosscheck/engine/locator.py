@@ -13,8 +13,8 @@ step's update (how far the two runs moved, compared with how far the reference m
 
 import numpy as np
 
-from reference import PARAM_NAMES, Params
-from reference.article import NAMES
+from nn_crosscheck.reference import PARAM_NAMES, Params
+from nn_crosscheck.reference.article import NAMES
 
 from .judge import Check
 

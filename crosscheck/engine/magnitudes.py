@@ -53,7 +53,7 @@ from math import prod
 
 import numpy as np
 
-from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, deriv_sigmoid, sigmoid
+from nn_crosscheck.reference import ALL_Y_TRUES, DATA, PARAM_NAMES, deriv_sigmoid, sigmoid
 
 from .tolerances import residue, value_scale
 

@@ -16,10 +16,10 @@ from unittest import mock
 
 import numpy as np
 
-import ports
-from ports.protocol import PROTOCOL, TrainResult, as_params
-from reference import PARAM_NAMES, OurNeuralNetwork, deriv_sigmoid, partials, sigmoid
-from reference.article import EPOCHS, LEARN_RATE, LOG_EVERY
+from nn_crosscheck import ports
+from nn_crosscheck.ports.protocol import PROTOCOL, TrainResult, as_params
+from nn_crosscheck.reference import PARAM_NAMES, OurNeuralNetwork, deriv_sigmoid, partials, sigmoid
+from nn_crosscheck.reference.article import EPOCHS, LEARN_RATE, LOG_EVERY
 
 from .cases import Case
 
@@ -371,7 +371,7 @@ NARROW = 10.0  # a mutant caught with its best error/tolerance ratio below this 
 
 def run_mutant(mutant: Mutant) -> dict:
     """The mutant through every compare check: caught or not, by which check, how widely."""
-    from reference import SHARED_WEIGHTS
+    from nn_crosscheck.reference import SHARED_WEIGHTS
 
     from .suite import run_case
 

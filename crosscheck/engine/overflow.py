@@ -4,8 +4,8 @@ an infinite budget would pass anything."""
 
 import numpy as np
 
-from reference import DATA, EMILY, FRANK, PARAM_NAMES, Params
-from reference.article import NAMES
+from nn_crosscheck.reference import DATA, EMILY, FRANK, PARAM_NAMES, Params
+from nn_crosscheck.reference.article import NAMES
 
 from .magnitudes import gradient_magnitudes, intermediates
 

@@ -5,9 +5,9 @@ TF32 off in torch's matmuls and cuDNN. The matmul canary then tells IEEE float32
 every device present, so a flag that did not take is seen before any comparison runs.
 """
 
-import ports
-from ports import PortError, load
-from ports.protocol import TF32_CANARY_ERROR
+from nn_crosscheck import ports
+from nn_crosscheck.ports import PortError, load
+from nn_crosscheck.ports.protocol import TF32_CANARY_ERROR
 
 
 def canary_verdict(error: float) -> str:

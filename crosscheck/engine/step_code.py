@@ -11,8 +11,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-import ports
-from ports import PortError
+from nn_crosscheck import ports
+from nn_crosscheck.ports import PortError
 
 PARTS = {"forward": "forward pass", "gradients": "gradients", "update": "one SGD step"}
 DEFAULT = {"forward": ("forward",), "gradients": ("loss_and_grads",), "update": ("train",)}

@@ -5,7 +5,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from reference import PARAM_NAMES, Params
+from nn_crosscheck.reference import PARAM_NAMES, Params
 
 from . import checks
 from .cases import Case, reference_case

@@ -5,7 +5,7 @@ import math
 import sys
 from pathlib import Path
 
-from reference import PARAM_NAMES, Params
+from nn_crosscheck.reference import PARAM_NAMES, Params
 
 from ..errors import UsageError
 

@@ -3,7 +3,7 @@
 import math
 from dataclasses import replace
 
-import ports
+from nn_crosscheck import ports
 
 from ..engine.cases import Case
 from ..engine.judge import Check

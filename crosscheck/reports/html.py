@@ -5,17 +5,17 @@ paths), no script; a Content-Security-Policy that lets the page load nothing fro
 
 Every number on the page comes from the compare run it reports: the table's strings are the
 text table's (reports.compare), the header is its JSON report's environment block, the plots are
-reports.plot's figure, the article's worked numbers are crosscheck.engine.lesson's (what
+reports.plot's figure, the article's worked numbers are nn_crosscheck.engine.lesson's (what
 `crosscheck article` prints) for one case per framework, and the code is read from each port's
-source with inspect when the page is written (crosscheck.engine.step_code).
+source with inspect when the page is written (nn_crosscheck.engine.step_code).
 """
 
 import importlib.util
 from pathlib import Path
 
-import ports
-from reference import PARAM_NAMES
-from reference import article as a
+from nn_crosscheck import ports
+from nn_crosscheck.reference import PARAM_NAMES
+from nn_crosscheck.reference import article as a
 
 from ..engine import lesson
 from ..engine.cases import Case

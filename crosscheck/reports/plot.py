@@ -3,7 +3,7 @@ PNG file, or an SVG element for the HTML report)."""
 
 import re
 
-from reference.article import LOG_EVERY, N_LOGGED
+from nn_crosscheck.reference.article import LOG_EVERY, N_LOGGED
 
 from ..engine import checks
 from ..engine.cases import reference_case

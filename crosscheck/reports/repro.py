@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import ports
+from nn_crosscheck import ports
 
 from ..engine.suite import CaseReport
 from ..engine.weights_file import dump_weights
@@ -20,7 +20,7 @@ def rerun_command(report: CaseReport, weights_path: Path) -> str:
     """The command that reruns only this implementation, from the same initial weights."""
     case = report.case
     argv = [
-        sys.executable, "-m", "crosscheck", "compare",
+        sys.executable, "-m", "nn_crosscheck", "compare",
         "--frameworks", case.framework, "--devices", case.device,
         "--dtypes", case.dtype, "--modes", case.mode,
         "--weights", str(weights_path.resolve()),

@@ -6,7 +6,7 @@ Network i starts from the article's draw under seed first_seed + i, so any one o
 rerun alone with `crosscheck compare --seed S`, which judges it with the same budget: the
 amplification is measured after every step in both (amplification.py). The sweep measures it
 only for the networks whose verdict, worst row or recheck pick depends on it, the others passing
-with the tightest budget (sweep_reference.py), unless asked for every network.
+with the tightest budget (sweep/reference.py), unless asked for every network.
 
 Memory stays flat in N: the networks go through in chunks of at most CHUNK, each chunk through
 every framework here and through the reference in a process of its own (ReferenceProcess), and
@@ -26,13 +26,13 @@ import warnings
 
 import numpy as np
 
-from reference import ALL_Y_TRUES, DATA, PARAM_NAMES, draw_many
+from nn_crosscheck.reference import ALL_Y_TRUES, DATA, PARAM_NAMES, draw_many
 
-from . import sweep_stats as stats
-from .cases import Case
-from .sweep_recheck import Candidates, recheck, recheck_seeds
-from .sweep_reference import PREDICT, budget_magnitudes, reference_chunk, settle
-from .tolerances import NUDGE_DIRECTIONS
+from ..cases import Case
+from ..tolerances import NUDGE_DIRECTIONS
+from . import stats
+from .recheck import Candidates, recheck, recheck_seeds
+from .reference import PREDICT, budget_magnitudes, reference_chunk, settle
 
 QUANTITIES = stats.QUANTITIES
 # Networks at once in every framework: 10,000 in one chunk (torch pays ~0.5 s of per-step
@@ -163,7 +163,7 @@ class ReferenceProcess:
 
 def _judge_chunk(results: dict, params: dict, reference_item, total, candidates, seed0: int, clock) -> None:
     """Judge one chunk of every case against its reference; where the reference came without the
-    amplification, measure it for the networks that need it first (sweep_reference.settle)."""
+    amplification, measure it for the networks that need it first (reference.settle)."""
     ref, amp, magnitudes, nudged, _ = reference_item
     got = {case: r[0] for case, r in results.items()}
     judged = {case: stats.judged(case, got[case], ref, magnitudes) for case in results}
@@ -192,7 +192,7 @@ def sweep(
     """Train `count` networks from seeds first_seed.. in the reference and in each case, chunk
     by chunk; judge each quantity network by network, with the amplification of every network
     measured (amplification "all") or of those whose verdict needs it ("needed",
-    sweep_reference.py); then rerun `recheck_k` networks of each case (the worst by err/tol, and
+    sweep/reference.py); then rerun `recheck_k` networks of each case (the worst by err/tol, and
     random ones) through the port's own train. `reference`: where the reference's chunks come
     from (started early by the command, with the same `amplification`; default: started here).
     The result, as the JSON report holds it (less the environment)."""
@@ -245,5 +245,5 @@ def sweep(
 
 def merge(reports: list[dict]) -> dict:
     """Several sweep reports of disjoint seed ranges (independent jobs) as one: the verdict, each
-    row's worst network, counts and histograms over them all (sweep_stats.merge)."""
+    row's worst network, counts and histograms over them all (stats.merge)."""
     return stats.with_verdict(stats.merge(reports))

@@ -8,13 +8,13 @@ import math
 
 import numpy as np
 
-from reference import draw
+from nn_crosscheck.reference import draw
 
-from .amplification import prefetch
-from .cases import Case
-from .checks import training_checks
-from .judge import Check
-from .sweep_stats import flags
+from ..amplification import prefetch
+from ..cases import Case
+from ..checks import training_checks
+from ..judge import Check
+from .stats import flags
 
 QUANTITIES = ("loss_log", "final_params", "predictions")
 

@@ -8,11 +8,11 @@ import sys
 
 import numpy as np
 
-from reference.article import LOG_EVERY
+from nn_crosscheck.reference.article import LOG_EVERY
 
-from .cases import Case
-from .judge import Check
-from .tolerances import TOLERANCES
+from ..cases import Case
+from ..judge import Check
+from ..tolerances import TOLERANCES
 
 QUANTITIES = ("loss_log", "final_params", "predictions")
 FIELDS = {"loss_log": "losses", "final_params": "params", "predictions": "predictions"}

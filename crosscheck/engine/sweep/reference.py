@@ -31,12 +31,12 @@ pass it.
 
 import numpy as np
 
-from reference import EMILY, FRANK, PARAM_NAMES
+from nn_crosscheck.reference import EMILY, FRANK, PARAM_NAMES
 
-from .amplification import NudgedRun, feedforward
-from .magnitudes import logged_loss_magnitude, prediction_magnitude
-from .sweep_stats import QUANTITIES, judge
-from .tolerances import value_scale
+from ..amplification import NudgedRun, feedforward
+from ..magnitudes import logged_loss_magnitude, prediction_magnitude
+from ..tolerances import value_scale
+from .stats import QUANTITIES, judge
 
 PREDICT = np.array([EMILY, FRANK])
 # The reference's batch (x7 with the nudged copies). With its buffers reused, the size matters
