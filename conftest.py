@@ -156,6 +156,21 @@ def _zoo_members() -> list[str]:
     return members
 
 
+@pytest.fixture
+def own_registry():
+    """The port registry as the test leaves it is undone after it, and the ports of
+    NN_CROSSCHECK_PORTS are set aside meanwhile: a test that registers a port of its own (which
+    may share a name with the environment's) neither clashes with them nor loses them for the
+    tests after it."""
+    saved = dict(ports.PORTS)
+    for name, info in saved.items():
+        if info.source.startswith(ports.ENVIRONMENT):
+            ports.unregister(name)
+    yield
+    ports.PORTS.clear()
+    ports.PORTS.update(saved)
+
+
 @pytest.fixture(params=_zoo_members())
 def zoo_case(request, private_caches):
     """One member of a sigmoid zoo in one dtype, its port registered the way a user's port is

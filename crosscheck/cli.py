@@ -30,11 +30,17 @@ def _names(kind: str, valid: Callable[[], tuple[str, ...]]):
         if unknown or not names:
             raise argparse.ArgumentTypeError(
                 f"unknown {kind} {', '.join(map(repr, unknown)) or '(none given)'}; "
-                f"valid: {', '.join(valid_names)}"
+                f"valid: {', '.join(valid_names)}" + _not_imported(kind)
             )
         return names
 
     return parse
+
+
+def _not_imported(kind: str) -> str:
+    """For an unknown framework: the ports given by file or module that did not import."""
+    broken = [i.error for i in ports.PORTS.values() if i.error and i.spec] if kind == "framework" else []
+    return "".join(f" (a port did not import: {error})" for error in broken)
 
 
 def _seed(text: str) -> int:
@@ -96,6 +102,9 @@ def register_ports(argv: list[str]) -> list:
 def _output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument(
+        "--verbose", action="store_true", help="also print the traceback of any port that raised, on stderr"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -234,9 +243,18 @@ def _add_article(sub) -> None:
     )
 
 
+INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; its exit status (141 when the reader of stdout left early)."""
-    return quietly_on_broken_pipe(lambda: _run(sys.argv[1:] if argv is None else argv))
+    """Run one command; its exit status (141 when the reader of stdout left early, 130 when
+    interrupted: one line, no traceback; the reports are written only once the work is done, each
+    whole or not at all)."""
+    try:
+        return quietly_on_broken_pipe(lambda: _run(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        print("crosscheck: interrupted", file=sys.stderr)
+        return INTERRUPTED
 
 
 def _run(argv: list[str]) -> int:

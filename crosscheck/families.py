@@ -63,7 +63,7 @@ def test_finite_difference_oracle(case, person):
 
 def test_training_agrees_with_the_reference(case):
     """The 100 logged losses, the final parameters, Emily and Frank, and all 4000 steps."""
-    assert_agree(*checks.training_checks(case, SHARED_WEIGHTS))
+    checks.assert_training_agrees(case, SHARED_WEIGHTS)
 
 
 def test_training_returns_the_protocol_shapes(case):

@@ -7,8 +7,11 @@ sees every port, built-in or not, the same way. `validate` checks the names and 
 before any work, with one PortError naming the module and what is wrong.
 """
 
+import contextlib
 import inspect
 import math
+import warnings
+from collections import Counter
 from collections.abc import Mapping
 from types import ModuleType
 
@@ -107,8 +110,9 @@ def train_result(result, device: str, what: str) -> TrainResult:
 class Port:
     """`module` with the whole protocol: its own functions where it defines them, the defaults
     otherwise (MODES: eager; DTYPES: both; devices(): the CPU; version(): its __version__;
-    precision(): none pinned), and every result as NumPy float64. Anything else the module
-    defines (LAYOUT, BENCH, train_many, to_native...) is read through as it is."""
+    precision(): none pinned), every result as NumPy float64, its warnings recorded (`warned`).
+    Anything else the module defines (LAYOUT, BENCH, train_many, to_native...) is read through
+    as it is."""
 
     def __init__(self, module: ModuleType):
         validate(module)
@@ -118,6 +122,7 @@ class Port:
         self.DTYPES = tuple(getattr(module, "DTYPES", DTYPES))
         if not hasattr(module, "DEVICES") and not hasattr(module, "devices"):
             self.DEVICES = ("cpu",)
+        self.warned: dict[tuple[str, str, str], Counter] = {}  # (dtype, device, mode): warnings heard
 
     def __getattr__(self, name: str):
         if name == "module":  # not set yet (copying, unpickling)
@@ -150,21 +155,41 @@ class Port:
     def _case(self, dtype, device, mode) -> dict:
         return {"dtype": dtype, "device": device, "mode": mode or self.MODES[0]}
 
+    @contextlib.contextmanager
+    def _heard(self, case: dict):
+        """The warnings the port's own code raises are its business: recorded under its case, as
+        "Category: message" with a count, and never raised (not even under `-W error`)."""
+        with warnings.catch_warnings(record=True) as heard:
+            warnings.simplefilter("always")
+            yield
+        counts = self.warned.setdefault((case["dtype"], case["device"], case["mode"]), Counter())
+        counts.update(f"{w.category.__name__}: {w.message}" for w in heard)
+
     def forward(self, params, X, *, dtype="float64", device="cpu", mode=None) -> np.ndarray:
-        out = self.module.forward(params, X, **self._case(dtype, device, mode))
+        case = self._case(dtype, device, mode)
+        with self._heard(case):
+            out = self.module.forward(params, X, **case)
         return _float64(out, f"{self.NAME}.forward")
 
     def loss_and_grads(self, params, x, y_true, *, dtype="float64", device="cpu", mode=None):
-        what = f"{self.NAME}.loss_and_grads"
-        loss, grads = self.module.loss_and_grads(params, x, y_true, **self._case(dtype, device, mode))
-        return float(_float64(loss, what)), _by_name(grads, what)
+        what, case = f"{self.NAME}.loss_and_grads", self._case(dtype, device, mode)
+        with self._heard(case):
+            result = self.module.loss_and_grads(params, x, y_true, **case)
+        if not isinstance(result, tuple | list) or len(result) != 2:
+            raise PortError(f"{what}: returned {type(result).__name__}, not the pair (loss, partials)")
+        loss = _float64(result[0], what)
+        if loss.size != 1:
+            raise PortError(f"{what}: the loss has shape {loss.shape}, not one number")
+        return float(loss.reshape(())), _by_name(result[1], what)
 
     def train(
         self, params, data, all_y_trues, *, dtype="float64", device="cpu", mode=None,
         learn_rate=LEARN_RATE, epochs=EPOCHS, record_steps=False,
     ) -> TrainResult:  # fmt: skip
-        result = self.module.train(
-            params, data, all_y_trues, **self._case(dtype, device, mode),
-            learn_rate=learn_rate, epochs=epochs, record_steps=record_steps,
-        )  # fmt: skip
+        case = self._case(dtype, device, mode)
+        with self._heard(case):
+            result = self.module.train(
+                params, data, all_y_trues, **case, learn_rate=learn_rate, epochs=epochs,
+                record_steps=record_steps,
+            )  # fmt: skip
         return train_result(result, device, f"{self.NAME}.train")

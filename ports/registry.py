@@ -21,6 +21,7 @@ import importlib.metadata
 import importlib.util
 import os
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -208,8 +209,9 @@ def _import_file(path: Path) -> ModuleType:
 
 def load_spec(spec: str, *, source: str = "--port") -> PortInfo:
     """Import the port SPEC names (a path to a .py file or a dotted module name), validate it and
-    register it under its NAME. A port whose import raises is registered as unavailable, under
-    the file's or module's own name, with the error; a SPEC that names nothing is a PortError."""
+    register it under its NAME. A port whose import raises (its framework absent or broken) is
+    registered as unavailable, under the file's or module's own name, with the error and the
+    file's line; a SyntaxError, or a SPEC that names nothing, is a PortError."""
     spec = spec.strip()
     is_file = _is_file(spec)
     where = f"{source} {spec}"
@@ -225,6 +227,9 @@ def load_spec(spec: str, *, source: str = "--port") -> PortInfo:
         ):
             raise PortError(f"{where}: no module named {error.name!r}") from None
         return _unavailable(spec, is_file, where, error)
+    except SyntaxError as error:  # never a framework that is absent: the file is broken
+        located = f"{source} {_located(error, Path(spec))}" if is_file else f"{where}: {error}"
+        raise PortError(located) from None
     except Exception as error:
         return _unavailable(spec, is_file, where, error)
     try:
@@ -234,9 +239,21 @@ def load_spec(spec: str, *, source: str = "--port") -> PortInfo:
     return _add(PortInfo(module.NAME, module=module.__name__, source=where, spec=spec))
 
 
+def _located(error: Exception, path: Path) -> str:
+    """"FILE:LINE: Type: message", the line being the file's own where the error arose."""
+    line = getattr(error, "lineno", None) if isinstance(error, SyntaxError) else None
+    if line is None:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename) == path.resolve()]
+        line = frames[-1].lineno if frames else None
+    message = error.msg if isinstance(error, SyntaxError) else str(error)
+    return f"{path}:{line if line is not None else '?'}: {type(error).__name__}: {message}"
+
+
 def _unavailable(spec: str, is_file: bool, where: str, error: Exception) -> PortInfo:
     name = Path(spec).stem if is_file else spec.rpartition(".")[2]
     error_text = f"{type(error).__name__}: {error}; from {where}"
+    if is_file:
+        error_text += f", at {_located(error, Path(spec)).split(': ', 1)[0]}"
     return _add(PortInfo(name, module=f"<{spec}>", source=where, spec=spec, error=error_text))
 
 

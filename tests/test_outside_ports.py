@@ -25,19 +25,11 @@ BUGGY_LINE = '        "w2": d_hidden1 * x[0] * d_h1,\n'
 
 
 @pytest.fixture(autouse=True)
-def registry(monkeypatch, private_caches):
-    """Each test registers its ports afresh: the registry is restored, and the per-case caches
-    are the test's own (the good and the buggy homework share a name, so they would share
-    cached results). A port under test from NN_CROSSCHECK_PORTS is set aside: it may share a
-    name with the examples."""
+def registry(monkeypatch, own_registry, private_caches):
+    """Each test registers its ports afresh (conftest's own_registry, which also sets aside a
+    port of NN_CROSSCHECK_PORTS: it may share a name with the examples), with per-case caches of
+    its own (the good and the buggy homework share a name, so they would share cached results)."""
     monkeypatch.delenv(ports.ENVIRONMENT, raising=False)
-    saved = dict(ports.PORTS)
-    for name, info in saved.items():
-        if info.source.startswith(ports.ENVIRONMENT):
-            ports.unregister(name)
-    yield
-    ports.PORTS.clear()
-    ports.PORTS.update(saved)
 
 
 @pytest.fixture

@@ -72,17 +72,16 @@ def test_compare_excerpt(capsys):
     assert_shown("compare", out)
 
 
-def test_a_buggy_copy_of_the_homework_port_and_its_bundle(capsys, tmp_path, monkeypatch):
+def test_a_buggy_copy_of_the_homework_port_and_its_bundle(
+    capsys, tmp_path, monkeypatch, own_registry, private_caches
+):
     assert SED in README
     text = HOMEWORK.read_text()
     assert text.count(SLIP[0]) == 1, "README's sed line no longer makes one change to homework.py"
     (tmp_path / "buggy.py").write_text(text.replace(*SLIP))
     monkeypatch.chdir(tmp_path)
     args = ("--port", "buggy.py", "--frameworks", "homework", "--dtypes", "float64", "--repro", "bundle")
-    try:
-        out = run(capsys, "compare", *args, "--quiet")
-    finally:
-        ports.unregister("homework")
+    out = run(capsys, "compare", *args, "--quiet")
     assert_shown("buggy-homework", out)
     commands = (tmp_path / "bundle" / "commands.sh").read_text()
     shown = commands.replace(str(tmp_path), SHOWN_AS).replace(sys.executable, "python")

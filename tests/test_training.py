@@ -1,14 +1,13 @@
 """Family c: the article's full 1000-epoch run from the shared weights."""
 
 from nn_crosscheck.engine import checks
-from nn_crosscheck.engine.judge import assert_agree
 from nn_crosscheck.reference import SHARED_WEIGHTS, draw
 from nn_crosscheck.reference.article import N_LOGGED
 
 
 def test_training_agrees_with_the_reference(case):
     """The 100 logged losses, the nine final parameters, the Emily and Frank predictions."""
-    assert_agree(*checks.training_checks(case, SHARED_WEIGHTS))
+    checks.assert_training_agrees(case, SHARED_WEIGHTS)
 
 
 def test_training_ran_where_it_was_asked(case):
@@ -28,4 +27,4 @@ def test_training_through_a_phase_that_stretches_rounding(case):
     """The draw under seed 871405: its first nudge dies out, then steps ~100 to ~400 stretch
     rounding differences fourteenfold (engine/amplification.py); JAX's trajectory failed at 1.22
     of a budget measured from step 0 alone."""
-    assert_agree(*checks.training_checks(case, draw(871405)))
+    checks.assert_training_agrees(case, draw(871405))

@@ -67,10 +67,18 @@ def run_all(cases, params, quiet: bool, exact: bool = False) -> list[CaseReport]
             )
         reports.append(run_case(case, params, exact=exact))
         if not quiet:
-            verdict = "PASS" if reports[-1].passed else "FAIL"
-            print(f"[{i}/{len(cases)}] {case.id}: {verdict}", file=sys.stderr, flush=True)
+            print(f"[{i}/{len(cases)}] {case.id}: {reports[-1].verdict}", file=sys.stderr, flush=True)
     report.mark_compiled_only(reports)
     return reports
+
+
+def print_tracebacks(reports: list[CaseReport]) -> None:
+    """--verbose: the traceback of each protocol call that raised, once, on stderr."""
+    seen = dict.fromkeys(
+        (r.case.id, c.note, c.traceback) for r in reports for c in r.checks if c.outcome == "error"
+    )
+    for case, note, trace in seen:
+        print(f"{case}: {note}\n{trace}", file=sys.stderr)
 
 
 def run(args) -> int:
@@ -79,6 +87,8 @@ def run(args) -> int:
     selection = select(args.frameworks, args.devices, args.dtypes, args.modes)
     _check_weights(weights, {c.dtype for c in selection.cases})
     reports = run_all(selection.cases, weights["params"], args.quiet, exact=args.exact)
+    if args.verbose:
+        print_tracebacks(reports)
     print(report.render(reports, selection.status, weights, selection.notes))
     data = report.to_json(reports, selection.status, weights)
     if args.json:
@@ -87,7 +97,7 @@ def run(args) -> int:
         from ..reports.junit import write_junit
 
         write_junit(reports, args.junit, selection.notes)
-    if args.repro and data["verdict"] == "fail":
+    if args.repro and data["verdict"] != "pass":
         from ..reports.repro import write_bundle
 
         commands = write_bundle(args.repro, reports, data)

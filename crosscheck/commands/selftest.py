@@ -9,6 +9,7 @@ from ..engine.precision import preflight
 from ..errors import UsageError
 from ..reports.json import write_json
 from ..reports.selftest import render
+from .options import writable
 
 
 def catalogued(framework: str) -> bool:
@@ -45,9 +46,37 @@ def chosen(args) -> list:
     return mutants
 
 
+def baseline_failures(mutants) -> list[str]:
+    """Each unmutated port the mutants are made from, through the same checks, in each dtype and
+    mode a mutant runs in: the lines of every one that is not a PASS (a self-test on a port that
+    already disagrees would prove nothing: its mutants would be "caught" by its own bug)."""
+    from nn_crosscheck.reference import SHARED_WEIGHTS
+
+    from ..engine.cases import Case
+    from ..engine.suite import run_case
+    from ..reports.compare import divergence_line, failure_lines, verdict_line
+
+    bases = dict.fromkeys(Case(m.framework, "cpu", m.dtype, m.mode) for m in mutants)
+    reports = [run_case(case, SHARED_WEIGHTS) for case in bases]
+    bad = [r for r in reports if r.verdict != "PASS"]
+    lines = [line for r in bad for line in [*failure_lines(r), divergence_line(r)] if line]
+    return [verdict_line(bad), *(f"  {line}" for line in lines)] if bad else []
+
+
 def run(args) -> int:
     mutants = chosen(args)
+    writable(args.json, "the JSON report")
     preflight(tuple(sorted({m.framework for m in mutants})))
+    if not args.quiet:
+        print(f"the unmutated port{'s' if len({m.framework for m in mutants}) > 1 else ''} first ...",
+              file=sys.stderr, flush=True)  # fmt: skip
+    failures = baseline_failures(mutants)
+    if failures:
+        print("the port itself disagrees with the reference: fix that first (no mutant was run)")
+        print("\n".join(failures))
+        if args.json:
+            write_json({"verdict": "fail", "baseline": failures, "mutants": []}, args.json)
+        return 1
     results = []
     for i, mutant in enumerate(mutants, 1):
         if not args.quiet:

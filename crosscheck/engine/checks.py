@@ -10,12 +10,15 @@ from functools import lru_cache
 
 import numpy as np
 
+from nn_crosscheck import ports
 from nn_crosscheck.reference import ALL_Y_TRUES, DATA, EMILY, FRANK, PARAM_NAMES, Params
 from nn_crosscheck.reference.article import LOG_EVERY, N_LOGGED, NAMES
 
 from .amplification import amplification
 from .cases import Case, reference_case
-from .judge import Check, compare
+from .judge import Check, assert_agree, compare, skipped, unjudged
+from .locator import describe as describe_divergence
+from .locator import first_divergence
 from .magnitudes import (
     forward_magnitude,
     gradient_magnitudes,
@@ -23,7 +26,7 @@ from .magnitudes import (
     loss_magnitude,
     prediction_magnitude,
 )
-from .tolerances import FD_HALVINGS, fd_budget, fd_rounding, fd_step, value_scale
+from .tolerances import FD_HALVINGS, TOLERANCES, fd_budget, fd_rounding, fd_step, value_scale
 
 PEOPLE = dict(zip(NAMES, zip(DATA, ALL_Y_TRUES)))
 PREDICTION_CASES = {"Emily": EMILY, "Frank": FRANK}
@@ -76,8 +79,9 @@ def finite_differences(case: Case, params: Params, x, y_true) -> tuple[np.ndarra
     eps^(1/3) max(1, |p|), whose error bound is least: the measured |D(h) - D(h/2)| (large while
     h is beyond where the loss is near-polynomial: large weights, |x| up to 25) plus the
     rounding (tolerances.fd_rounding, which grows as h shrinks). Returns the estimates, their
-    measured truncation bounds and the steps taken. Always float64, so one (cached) computation
-    serves both dtypes of a port."""
+    measured truncation bounds, the steps taken, and how far the port's loss was from the
+    reference's at the points evaluated, in units of the float64 loss budget. Always float64, so
+    one (cached) computation serves both dtypes of a port."""
     key = (replace(case, dtype="float64"), tuple(params.items()), tuple(np.ravel(x).tolist()), float(y_true))
     return _finite_differences(*key)
 
@@ -86,9 +90,16 @@ def finite_differences(case: Case, params: Params, x, y_true) -> tuple[np.ndarra
 def _finite_differences(case: Case, params: tuple, x: tuple, y_true: float) -> tuple[np.ndarray, ...]:
     params = dict(params)
     loss_size = loss_magnitude(params, x, y_true, "float64").magnitude
+    # The oracle's rounding term (fd_rounding) takes the port's loss to be rounded like float64's:
+    # within the loss budget of the reference's. How far it is, at every point evaluated, in
+    # units of that budget (above 1: the loss is rounded more coarsely, or is wrong).
+    allowed = TOLERANCES["loss"].budget(loss_size, "float64")
+    reference, off = reference_case("float64"), [0.0]
 
     def loss(p):
-        return case.loss_and_grads(p, x, y_true, dtype="float64")[0]
+        value = case.loss_and_grads(p, x, y_true, dtype="float64")[0]
+        off[0] = max(off[0], abs(value - reference.loss_and_grads(p, x, y_true)[0]) / allowed)
+        return value
 
     def central(name: str, h: float) -> float:
         up, down = dict(params), dict(params)
@@ -100,7 +111,7 @@ def _finite_differences(case: Case, params: tuple, x: tuple, y_true: float) -> t
         _smallest_error(lambda h, n=name: central(n, h), fd_step(params[name]), loss_size)
         for name in PARAM_NAMES
     ]
-    return tuple(np.array(column) for column in zip(*found))
+    return (*(np.array(column) for column in zip(*found)), off[0])
 
 
 def _smallest_error(central, h: float, loss_size: float) -> tuple[float, float, float]:
@@ -127,10 +138,21 @@ def fd_check(case: Case, params: Params, x, y_true, who: str) -> Check:
     The oracle judges the derivative, which does not depend on the dtype, so the partials are
     taken in float64 for every case: a float32 partial can be rounding-limited far beyond any
     dtype-sized budget where a sigmoid saturates (f' = f (1 - f) cancels), and float32 rounding
-    is judged like for like, against the float32 reference, by the gradient checks.
+    is judged like for like, against the float32 reference, by the gradient checks. A port
+    that computes in float32 only is not called in float64: the oracle is a skip, saying so;
+    so is a port whose float64 loss is rounded more coarsely than float64, where differences of
+    it measure its rounding, not its slope (its loss check fails, naming the loss).
     """
+    if "float64" not in ports.info(case.framework).dtypes:
+        return skipped("fd_oracle", case.id, f"{case.framework} computes in float32 only, and the oracle "
+                       "differentiates the float64 loss")  # fmt: skip
+    oracle, oracle_error, steps, loss_off = finite_differences(case, params, x, y_true)
+    if loss_off > 1:
+        return skipped("fd_oracle", case.id, f"{who}: the port's float64 loss is {loss_off:.3g}x further "
+                       "from the reference's than float64 rounding allows where the oracle evaluates "
+                       "it: a loss rounded more coarsely (or wrong) cannot judge the partials by its "
+                       "differences; the loss check judges it")  # fmt: skip
     _, grads = case.loss_and_grads(params, x, y_true, dtype="float64")
-    oracle, oracle_error, steps = finite_differences(case, params, x, y_true)
     magnitudes = gradient_magnitudes(params, x, y_true, "float64")
     magnitudes = np.array([magnitudes[p] for p in PARAM_NAMES], dtype=np.float64)
     loss = loss_magnitude(params, x, y_true, "float64").magnitude
@@ -187,8 +209,7 @@ def training_checks(case: Case, params: Params) -> list[Check]:
     ref = reference_case(case.dtype)
     got, expected = train(case, params), train(ref, params)
     if got.device.split(":")[0] != case.device:  # a silent fall-back to another device is a failure
-        label = f"asked for {case.device}, the arrays lived on {got.device}"
-        return [Check("device", case.id, (label,), *_failed_values())]
+        return [unjudged("device", case.id, f"asked for {case.device}, the arrays lived on {got.device}")]
     amp = amplification(case.dtype, params)
     n = len(DATA)
     kw = {"dtype": case.dtype, "case": case.id}
@@ -228,18 +249,17 @@ def training_checks(case: Case, params: Params) -> list[Check]:
             labels=step_labels(len(expected.steps)),
             magnitude=value_scale(expected.steps) * amp[:, None],
             **kw,
-        )
-        if got.steps.shape == expected.steps.shape
-        else _shape_failure("trajectory", case, got.steps.shape, expected.steps.shape),
+        ),
     ]
 
 
-def _shape_failure(quantity: str, case: Case, got_shape, expected_shape) -> Check:
-    """A failing check for results whose very shape differs (a skipped step, a missing epoch)."""
-    label = f"shape {got_shape}, expected {expected_shape}"
-    return Check(quantity, case.id, (label,), *_failed_values())
-
-
-def _failed_values() -> tuple[np.ndarray, ...]:
-    """got NaN against 0 with a zero budget: fails, and says so as "inf"."""
-    return np.array([np.nan]), np.array([0.0]), np.array([0.0]), np.array([0.0])
+def assert_training_agrees(case: Case, params: Params) -> None:
+    """training_checks, asserted; a trajectory that leaves the reference adds the locator's
+    sentence (where it first diverged, and the likely cause), as compare shows it."""
+    __tracebackhide__ = True
+    found = training_checks(case, params)
+    trajectory = next((c for c in found if c.quantity == "trajectory"), None)
+    divergence = None
+    if trajectory is not None and not trajectory.passed and not trajectory.note:
+        divergence = first_divergence(trajectory, params, case.dtype)
+    assert_agree(*found, why=[describe_divergence(divergence)] if divergence else [])

@@ -1,5 +1,6 @@
 """Compare and judge: one implementation, used by the tests and the command line alike."""
 
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,7 +16,10 @@ TRAINING = ("loss_log", "final_params", "predictions", "trajectory")
 class Check:
     """One quantity of one implementation against the reference, element by element.
 
-    labels name each element (a person, a parameter, "Alice/w1", "epoch 990"...).
+    labels name each element (a person, a parameter, "Alice/w1", "epoch 990"...). A check that
+    could not compare numbers says why in `note`: results of another shape (a FAIL, `unjudged`),
+    a port that raised (`outcome` "error", with its traceback), or a family the port does not
+    take part in (`outcome` "skip").
     """
 
     quantity: str
@@ -25,6 +29,9 @@ class Check:
     expected: np.ndarray
     budget: np.ndarray
     magnitude: np.ndarray  # what the budget was made of (tolerances.py): the rounded terms' size
+    note: str = ""
+    outcome: str = ""  # "" (judged by its numbers), "error" or "skip"
+    traceback: str = ""
 
     @property
     def abs_err(self) -> np.ndarray:
@@ -57,7 +64,11 @@ class Check:
 
     @property
     def passed(self) -> bool:
-        return bool(np.all(self.ratios <= 1.0))
+        return self.outcome == "skip" or (not self.outcome and bool(np.all(self.ratios <= 1.0)))
+
+    @property
+    def verdict(self) -> str:
+        return {"error": "ERROR", "skip": "SKIP"}.get(self.outcome) or ("PASS" if self.passed else "FAIL")
 
     @property
     def conditioning(self) -> float:
@@ -69,6 +80,8 @@ class Check:
 
     def describe(self) -> str:
         """One line for a report: what, where, got vs expected, error and budget."""
+        if self.note:
+            return f"{self.quantity} {self.case}: {self.note}"
         i = self.worst
         return (
             f"{self.quantity} [{self.labels[i]}] {self.case}: got {float(self.got[i])!r}, "
@@ -79,6 +92,8 @@ class Check:
 
     def failures(self, limit: int = 5) -> list[str]:
         """A line for each of the first `limit` elements out of budget, then how many more."""
+        if self.note:
+            return []
         bad = np.flatnonzero(~(self.ratios <= 1.0))
         lines = [
             f"  {self.labels[i]}: got {float(self.got[i])!r}, expected {float(self.expected[i])!r}, "
@@ -108,13 +123,13 @@ def compare(
 
     Structure first: both must have the shape of `labels`.
     """
+    shapes = np.shape(got), np.shape(expected)
     got = np.asarray(got, dtype=np.float64).reshape(-1)
     expected = np.asarray(expected, dtype=np.float64).reshape(-1)
-    if not got.shape == expected.shape == (len(labels),):
-        raise ValueError(
-            f"{quantity} {case}: shapes differ: got {got.shape}, expected {expected.shape}, "
-            f"labels {len(labels)}"
-        )
+    if not expected.shape == (len(labels),):
+        raise ValueError(f"{quantity} {case}: {expected.shape[0]} expected values for {len(labels)} labels")
+    if got.shape != expected.shape:
+        return unjudged(quantity, case, f"results of another shape: got {shapes[0]}, expected {shapes[1]}")
     if magnitude is None:
         if quantity not in TRAINING:
             raise ValueError(f"{quantity} {case}: a magnitude is needed (crosscheck/engine/magnitudes.py)")
@@ -126,11 +141,33 @@ def compare(
     return Check(quantity, case, tuple(labels), got, expected, budget, magnitude)
 
 
+def unjudged(quantity: str, case: str, note: str, outcome: str = "", trace: str = "") -> Check:
+    """A check with no numbers to compare: NaN against 0 within a zero budget (an "inf" ratio),
+    `note` saying why."""
+    nan, zero = np.array([np.nan]), np.array([0.0])
+    return Check(quantity, case, ("-",), nan, zero, zero, zero, note, outcome, trace)
+
+
+def raised(quantities: Sequence[str], case: str, call: str, error: BaseException) -> list[Check]:
+    """The checks of a family whose protocol call raised: ERROR, the exception on one line."""
+    message = f"{call} raised {type(error).__name__}: {' '.join(str(error).split()) or '(no message)'}"
+    trace = "".join(traceback.format_exception(error))
+    return [unjudged(q, case, message, "error", trace) for q in quantities]
+
+
+def skipped(quantity: str, case: str, reason: str) -> Check:
+    return unjudged(quantity, case, reason, "skip")
+
+
 def merge(checks: Sequence[Check]) -> Check:
-    """Several checks of one quantity and one implementation (e.g. one per person) as one."""
+    """Several checks of one quantity and one implementation (e.g. one per person) as one; where
+    one could not be judged, that one (an error first, then a failure, then a skip)."""
     first = checks[0]
     if any((c.quantity, c.case) != (first.quantity, first.case) for c in checks):
         raise ValueError("merge: checks of different quantities or implementations")
+    unjudged = sorted((c for c in checks if c.note), key=lambda c: ("error", "", "skip").index(c.outcome))
+    if unjudged:
+        return unjudged[0]
     return Check(
         first.quantity,
         first.case,
@@ -142,12 +179,18 @@ def merge(checks: Sequence[Check]) -> Check:
     )
 
 
-def assert_agree(*checks: Check) -> None:
-    """Fail with every disagreeing check named, each element out of budget listed."""
+def assert_agree(*checks: Check, why: Sequence[str] = ()) -> None:
+    """Fail with every disagreeing check named, each element out of budget listed, then `why`
+    (the first-divergence locator's sentence, for a training run). Under pytest, checks that
+    are all skips (a family the port does not take part in) skip the test, saying why."""
     __tracebackhide__ = True
+    if checks and all(c.outcome == "skip" for c in checks):
+        import pytest
+
+        pytest.skip("; ".join(dict.fromkeys(c.describe() for c in checks)))
     failed = [c for c in checks if not c.passed]
     if failed:
         lines = []
         for c in failed:
             lines += [c.describe(), *c.failures()]
-        raise AssertionError("\n".join(lines))
+        raise AssertionError("\n".join([*lines, *why]))

@@ -7,6 +7,8 @@ step's update (how far the two runs moved, compared with how far the reference m
 - about 2^-27 .. 2^-15 in a float64 run, from the first epoch: float32 arithmetic somewhere
   (JAX x64 off, a cast); lower precision rounds every step, so it cannot wait to show;
 - about 2^-14 .. 2^-8, from the first epoch: operands rounded to 10 mantissa bits (TF32);
+- the sum of that step's reference update and the one before it, at step 1 or later: gradients
+  accumulated across steps (a forgotten optimizer.zero_grad(), or its equivalent);
 - 5% or more: a different update altogether (learning rate, loss scale, sample order, a term);
 - a JAX jit run that diverges while its nojit twin agrees: XLA reordering or fusion under jit.
 """
@@ -21,6 +23,9 @@ from .judge import Check
 FLOAT32_SIZED = (2.0**-27, 2.0**-15)
 TF32_SIZED = (2.0**-14, 2.0**-8)
 LOGIC_SIZED = 0.05
+# An update within this of the sum of two reference updates is that sum: far above rounding (the
+# two runs agree up to that step), far below how different any other bug's update is.
+ACCUMULATED_SIZED = 1e-3
 
 CAUSE_FLOAT32 = "float32-sized error where float64 was asked: JAX x64 off or a float32 cast"
 CAUSE_TF32 = "relative error near 2^-11: TF32 matmuls (operands rounded to a 10-bit mantissa)"
@@ -28,6 +33,10 @@ CAUSE_LOGIC = "a different update: learning rate, loss scaling, sample order or 
 CAUSE_JIT = (
     "differs only in the compiled mode ({mode}): the compiler reordering or fusing floating-point "
     "operations (XLA under jax.jit or TensorFlow's jit_compile, inductor under torch.compile)"
+)
+CAUSE_ACCUMULATED = (
+    "gradients accumulated across steps: that step's update is the sum of its gradient and the "
+    "previous step's (a forgotten optimizer.zero_grad(), or its equivalent)"
 )
 CAUSE_NAN = "a NaN appeared in the parameters"
 CAUSE_STEPS = "a different number of steps: a skipped or extra sample, or another epoch count"
@@ -65,10 +74,12 @@ def first_divergence(trajectory: Check, initial: Params, dtype: str) -> dict | N
     before_got = got[step - 1] if step else start
     before_expected = expected[step - 1] if step else start
     moved = expected[step] - before_expected
-    with np.errstate(invalid="ignore", divide="ignore"):
-        update_rel_err = float(
-            np.max(np.abs((got[step] - before_got) - moved)) / max(np.max(np.abs(moved)), 1e-300)
-        )
+    update_rel_err = _relative(got[step] - before_got, moved)
+    cause = likely_cause(update_rel_err, dtype, step)
+    if step and cause == CAUSE_LOGIC:
+        before_that = expected[step - 2] if step > 1 else start
+        if _relative(got[step] - before_got, moved + (before_expected - before_that)) < ACCUMULATED_SIZED:
+            cause = CAUSE_ACCUMULATED
     return {
         "step": step,
         "epoch": step // len(NAMES),
@@ -79,8 +90,14 @@ def first_divergence(trajectory: Check, initial: Params, dtype: str) -> dict | N
         "abs_err": float(abs(got[step, param] - expected[step, param])),
         "tolerance": float(budget[step, param]),
         "update_rel_err": update_rel_err,
-        "likely_cause": likely_cause(update_rel_err, dtype, step),
+        "likely_cause": cause,
     }
+
+
+def _relative(update: np.ndarray, reference: np.ndarray) -> float:
+    """How far `update` is from `reference`, relative to the reference's largest component."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(np.max(np.abs(update - reference)) / max(np.max(np.abs(reference)), 1e-300))
 
 
 def describe(divergence: dict) -> str:

@@ -143,6 +143,15 @@ def _half_mse(base):
     return patched(base, lambda: [mock.patch.object(torch.nn, "MSELoss", HalfMSELoss)])
 
 
+def _no_zero_grad(base):
+    import torch
+
+    def keep(self, set_to_none=True):  # the forgotten call: each backward adds to the last one's
+        pass
+
+    return patched(base, lambda: [mock.patch.object(torch.optim.SGD, "zero_grad", keep)])
+
+
 def _fast_sigmoid(base):
     import torch
 
@@ -268,6 +277,7 @@ CATALOGUE = [
     ("bias_dropped",       "torch float64 eager", "output bias b3 dropped from the forward pass",          _torch_forward_patch(_forward_without_b3)),
     ("learning_rate_0.01", "jax float64 jit",     "learning rate 0.01 instead of 0.1",                     _training_with(learn_rate=0.01)),
     ("half_loss",          "torch float64 eager", "loss with a 1/2 factor (gradients halved)",             _half_mse),
+    ("no_zero_grad",       "torch float64 eager", "optimizer.zero_grad() forgotten: gradients accumulate", _no_zero_grad),
     ("reversed_samples",   "jax float32 jit",     "samples visited in reverse order",                      _reversed_samples),
     ("epochs_999",         "jax float64 jit",     "999 epochs instead of 1000",                            _training_with(epochs=999)),
     ("full_batch",         "numpy float64 eager", "one full-batch step per epoch, not per-sample steps",   _numpy_loop(_full_batch_epoch)),

@@ -1,5 +1,6 @@
 """One implementation through every check family: what `crosscheck compare` reports per row."""
 
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -9,7 +10,7 @@ from nn_crosscheck.reference import PARAM_NAMES, Params
 
 from . import checks
 from .cases import Case, reference_case
-from .judge import Check, merge
+from .judge import TRAINING, Check, merge, raised
 from .locator import first_divergence
 
 QUANTITIES = (
@@ -34,45 +35,96 @@ class CaseReport:
     accuracy: dict = field(default_factory=dict)  # float32 runs: max abs error vs float64
     divergence: dict | None = None
     exact: dict = field(default_factory=dict)  # --exact: distances from the exact value, in ulps
+    warnings: dict = field(default_factory=dict)  # "Category: message": how often the port warned
 
     @property
     def passed(self) -> bool:
         return all(c.passed for c in self.checks)
 
+    @property
+    def trained(self) -> bool:
+        """False where the port's train raised (there is no run to show)."""
+        return not math.isnan(self.train_seconds)
+
+    @property
+    def verdict(self) -> str:
+        """ERROR where the port raised, else FAIL where a check disagrees, else PASS."""
+        if any(c.outcome == "error" for c in self.checks):
+            return "ERROR"
+        return "PASS" if self.passed else "FAIL"
+
 
 def run_case(case: Case, params: Params, *, exact: bool = False) -> CaseReport:
-    """Forward, gradients, the finite-difference oracle and the full training run of `case`."""
+    """Forward, gradients, the finite-difference oracle and the full training run of `case`.
+
+    A protocol call that raises makes its family's checks ERROR (judge.raised), and the other
+    families still run: a port's exception never ends the run."""
     people = checks.PEOPLE
     X = np.array([x for x, _ in people.values()] + list(checks.PREDICTION_CASES.values()))
-    forward = checks.forward_check(case, params, X, [*people, *checks.PREDICTION_CASES])
-    per_person = [checks.gradient_checks(case, params, x, y, who) for who, (x, y) in people.items()]
-    fd = [checks.fd_check(case, params, x, y, who) for who, (x, y) in people.items()]
-
-    result = checks.train(case, params)
-    training = checks.training_checks(case, params)
-    emily, frank = checks.predictions(case, result.params)
-
+    found = [
+        *_family(
+            ("forward",),
+            case,
+            "forward",
+            lambda: [checks.forward_check(case, params, X, [*people, *checks.PREDICTION_CASES])],
+        ),
+        *_family(("loss", "gradients"), case, "loss_and_grads", lambda: _per_person(case, params)),
+        *_family(("fd_oracle",), case, "loss_and_grads", lambda: [_oracle(case, params)]),
+    ]
+    try:
+        result = checks.train(case, params)
+    except Exception as error:
+        found += raised(TRAINING, case.id, "train", error)
+        nan = math.nan
+        return CaseReport(case, found, train_seconds=nan, emily=nan, frank=nan, warnings=warned(case))
+    training = _family(TRAINING, case, "forward", lambda: checks.training_checks(case, params))
+    emily, frank = _attempt(lambda: checks.predictions(case, result.params), (math.nan, math.nan))
     report = CaseReport(
         case=case,
-        checks=[
-            forward,
-            merge([loss for loss, _ in per_person]),
-            merge([grads for _, grads in per_person]),
-            merge(fd),
-            *training,
-        ],
+        checks=[*found, *training],
         train_seconds=checks.train_seconds(case, params),
         emily=float(emily),
         frank=float(frank),
     )
+    report.warnings = warned(case)
     if case.dtype != "float64":
         report.accuracy = accuracy_vs_float64(result.params, params)
     if exact:
         report.exact = distances_from_exact(report.checks, params, X, case.dtype)
     trajectory = next((c for c in training if c.quantity == "trajectory"), None)
-    if trajectory is not None and not trajectory.passed:
+    if trajectory is not None and not trajectory.passed and not trajectory.note:
         report.divergence = first_divergence(trajectory, params, case.dtype)
     return report
+
+
+def warned(case: Case) -> dict[str, int]:
+    """What the port warned while it ran this case (ports.adapter records it, never raises it)."""
+    return dict(getattr(case.port, "warned", {}).get((case.dtype, case.device, case.mode), {}))
+
+
+def _family(quantities, case: Case, call: str, run) -> list[Check]:
+    """The checks `run` makes, or, where it raises, an ERROR check for each of `quantities`."""
+    try:
+        return run()
+    except Exception as error:
+        return raised(quantities, case.id, call, error)
+
+
+def _attempt(run, otherwise):
+    try:
+        return run()
+    except Exception:  # reported by the family that makes the same call
+        return otherwise
+
+
+def _per_person(case: Case, params: Params) -> list[Check]:
+    """The loss and the gradients of each person, each merged into one check."""
+    per_person = [checks.gradient_checks(case, params, x, y, who) for who, (x, y) in checks.PEOPLE.items()]
+    return [merge([loss for loss, _ in per_person]), merge([grads for _, grads in per_person])]
+
+
+def _oracle(case: Case, params: Params) -> Check:
+    return merge([checks.fd_check(case, params, x, y, who) for who, (x, y) in checks.PEOPLE.items()])
 
 
 def accuracy_vs_float64(trained: Params, initial: Params) -> dict:

@@ -35,6 +35,8 @@ def _finite(x: float) -> float | None:
 
 
 def check_entry(case: Case, check: Check) -> dict:
+    if check.note:
+        return _unjudged_entry(case, check)
     i = check.worst
     return {
         "framework": case.framework,
@@ -49,7 +51,26 @@ def check_entry(case: Case, check: Check) -> dict:
         "ratio": _finite(check.ratio),
         "worst": check.labels[i],
         "passed": check.passed,
+        "verdict": check.verdict.lower(),
     }
+
+
+def _unjudged_entry(case: Case, check: Check) -> dict:
+    """A check with no numbers: its verdict, why (`note`) and, where the port raised, the
+    traceback."""
+    entry = dict.fromkeys(("max_abs_err", "max_rel_err", "tolerance", "magnitude", "ratio", "worst"))
+    return {
+        "framework": case.framework, "device": case.device, "dtype": case.dtype, "mode": case.mode,
+        "quantity": check.quantity, **entry, "passed": check.passed, "verdict": check.verdict.lower(),
+        "note": check.note, **({"traceback": check.traceback} if check.traceback else {}),
+    }  # fmt: skip
+
+
+def overall_verdict(reports: list[CaseReport]) -> str:
+    """The report's verdict: "error" where a port raised, else "fail" where anything disagrees,
+    else "pass"."""
+    verdicts = {r.verdict for r in reports}
+    return "error" if "ERROR" in verdicts else "pass" if reports and verdicts == {"PASS"} else "fail"
 
 
 def to_json(reports: list[CaseReport], preflight: dict, weights: dict) -> dict:
@@ -57,7 +78,7 @@ def to_json(reports: list[CaseReport], preflight: dict, weights: dict) -> dict:
     failing = [r for r in reports if r.divergence is not None]
     return {
         "schema_version": SCHEMA_VERSION,
-        "verdict": "pass" if reports and all(r.passed for r in reports) else "fail",
+        "verdict": overall_verdict(reports),
         "environment": environment(preflight),
         "weights": weights,
         "checks": [check_entry(r.case, c) for r in reports for c in r.checks],
@@ -69,12 +90,14 @@ def to_json(reports: list[CaseReport], preflight: dict, weights: dict) -> dict:
                 "dtype": r.case.dtype,
                 "mode": r.case.mode,
                 "passed": r.passed,
+                "verdict": r.verdict.lower(),
                 "train_seconds": r.train_seconds,
                 "emily": r.emily,
                 "frank": r.frank,
                 "accuracy_vs_float64": r.accuracy or None,
                 "divergence": r.divergence,
                 "exact_ulps": r.exact or None,  # written with inf as null (json_safe)
+                "warnings": r.warnings,
             }
             for r in reports
         ],
@@ -117,6 +140,8 @@ def quantity_rows(r: CaseReport) -> list[tuple[str, ...]]:
 
 
 def _cells(c: Check) -> tuple[str, ...]:
+    if c.note:
+        return (c.quantity, "-", "-", "-", "-", "-", c.verdict)
     return (
         c.quantity, _g(c.max_abs_err), _g(c.max_rel_err), f"{c.budget[c.worst]:.2g}",
         _g(c.conditioning), _ratio(c.ratio), "PASS" if c.passed else "FAIL",
@@ -125,6 +150,8 @@ def _cells(c: Check) -> tuple[str, ...]:
 
 def summary_line(r: CaseReport) -> str:
     """The training summary under an implementation's rows."""
+    if not r.trained:
+        return "not trained: train raised (below)"
     line = (
         f"trained in {r.train_seconds:.2f} s; Emily {r.emily:.6f} ({'F' if r.emily > 0.5 else 'M'}), "
         f"Frank {r.frank:.6f} ({'F' if r.frank > 0.5 else 'M'})"
@@ -142,14 +169,34 @@ def exact_line(r: CaseReport) -> str | None:
     return f"from the exact value, in ulps of {r.case.dtype}: " + ", ".join(parts)
 
 
+def warnings_line(r: CaseReport) -> str | None:
+    """What the port warned while it ran: shown, never counted against it."""
+    if not r.warnings:
+        return None
+    said = "; ".join(f"{message} (x{count})" for message, count in r.warnings.items())
+    return f"the port warned (its own business, not judged): {said}"
+
+
 def _ulps(x: float) -> str:
     return "inf" if not math.isfinite(x) else f"{x:.2f}" if x < 100 else f"{x:.3g}"
 
 
 def failure_lines(r: CaseReport) -> list[str]:
     """The worst element of each failing check (the trajectory's is the first divergence,
-    `divergence_line`)."""
-    return [c.describe() for c in r.checks if not c.passed and c.quantity != "trajectory"]
+    `divergence_line`), and why each check that was not judged by its numbers was not; a
+    family's error once."""
+    lines = [c.describe() for c in r.checks if not c.passed and (c.quantity != "trajectory" or c.note)]
+    lines += [c.describe() for c in r.checks if c.outcome == "skip"]
+    return list(dict.fromkeys(_once(line, r.checks) for line in lines))
+
+
+def _once(line: str, checks: list[Check]) -> str:
+    """A family's error, said once for all its quantities: "loss, gradients: ..." """
+    for c in checks:
+        if c.outcome == "error" and line == c.describe():
+            same = [d.quantity for d in checks if d.outcome == "error" and d.note == c.note]
+            return f"{', '.join(same)} {c.case}: {c.note}"
+    return line
 
 
 def divergence_line(r: CaseReport) -> str | None:
@@ -162,8 +209,9 @@ def _rows(r: CaseReport, width: int):
     element of each failing check and the first divergence."""
     for i, cells in enumerate(quantity_rows(r)):
         yield (r.case.id if i == 0 else "", *cells)
-    divergence, exact = divergence_line(r), exact_line(r)
+    divergence, exact, warned = divergence_line(r), exact_line(r), warnings_line(r)
     extra = [*([exact] if exact else []), *failure_lines(r), *([divergence] if divergence else [])]
+    extra += [warned] if warned else []
     for line in [summary_line(r), *extra]:
         yield f"{'':<{width}}  {line}"
 
@@ -176,14 +224,20 @@ def table_lines(reports: list[CaseReport]) -> list[str]:
 
 
 def verdict_line(reports: list[CaseReport]) -> str:
-    failed = [r.case.id for r in reports if not r.passed]
+    failed = [r.case.id for r in reports if r.verdict == "FAIL"]
+    errors = [r.case.id for r in reports if r.verdict == "ERROR"]
+    verdict = "ERROR" if errors else "FAIL" if failed else "PASS"
     if len(reports) == 1:
-        verdict = "FAIL" if failed else "PASS"
-        return f"{verdict}: {reports[0].case.id} {'disagrees' if failed else 'agrees'} with the reference"
-    if failed:
-        verb = "disagrees" if len(failed) == 1 else "disagree"
+        what = {"ERROR": "raised", "FAIL": "disagrees with", "PASS": "agrees with"}[verdict]
+        return f"{verdict}: {reports[0].case.id} {what}" + (" the reference" if verdict != "ERROR" else "")
+    if not (failed or errors):
+        return f"PASS: all {len(reports)} implementations agree with the reference on every quantity"
+    verb = "disagrees" if len(failed) == 1 else "disagree"
+    disagreeing = f"{len(failed)} {verb}: {', '.join(failed)}"
+    if not errors:
         return f"FAIL: {len(failed)} of {len(reports)} implementations {verb}: {', '.join(failed)}"
-    return f"PASS: all {len(reports)} implementations agree with the reference on every quantity"
+    line = f"ERROR: {len(errors)} of {len(reports)} implementations raised: {', '.join(errors)}"
+    return line + (f"; {disagreeing}" if failed else "")
 
 
 def render(reports: list[CaseReport], preflight: dict, weights: dict, notes: list[str]) -> str:

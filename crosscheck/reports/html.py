@@ -46,6 +46,7 @@ def _implementation(r: CaseReport) -> dict:
     return {
         "id": r.case.id,
         "passed": r.passed,
+        "verdict": r.verdict,
         "rows": compare.quantity_rows(r),
         "summary": compare.summary_line(r),
         "exact": compare.exact_line(r),

@@ -54,7 +54,18 @@ def json_safe(value):
 
 
 def write_json(data: dict, path: str) -> None:
+    text = json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n"
+    write_whole(path, lambda partial: Path(partial).write_text(text), "")
+
+
+def write_whole(path: str, write, what: str) -> None:
+    """`write(partial)` into a file beside `path`, then renamed onto it: a report is there whole
+    or not at all, even if the run is interrupted while it is written."""
+    partial = Path(path).with_name(f".{Path(path).name}.partial")
     try:
-        Path(path).write_text(json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n")
+        write(str(partial))
+        os.replace(partial, path)
     except OSError as error:
-        raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None
+        raise UsageError(f"{path}: cannot write{what}: {error.strerror or error}") from None
+    finally:
+        partial.unlink(missing_ok=True)

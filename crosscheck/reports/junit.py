@@ -6,22 +6,33 @@ import xml.etree.ElementTree as ET
 
 from ..engine.locator import describe as describe_divergence
 from ..engine.suite import CaseReport
-from ..errors import UsageError
+from .json import write_whole
 
 
 def to_xml(reports: list[CaseReport], notes=()) -> ET.ElementTree:
     cases = [(r, c) for r in reports for c in r.checks]
-    failures = sum(not c.passed for _, c in cases)
-    seconds = sum(r.train_seconds for r in reports)
-    suites = ET.Element("testsuites", name="nn-crosscheck", tests=str(len(cases)), failures=str(failures))
+    counts = {v: str(sum(c.verdict == v for _, c in cases)) for v in ("FAIL", "ERROR", "SKIP")}
+    seconds = sum(r.train_seconds for r in reports if r.trained)
+    totals = {"tests": str(len(cases)), "failures": counts["FAIL"], "errors": counts["ERROR"]}
+    suites = ET.Element("testsuites", name="nn-crosscheck", **totals)
     suite = ET.SubElement(
-        suites, "testsuite", name="crosscheck compare", tests=str(len(cases)),
-        failures=str(failures), errors="0", skipped="0", time=f"{seconds:.3f}",
-    )  # fmt: skip
+        suites,
+        "testsuite",
+        name="crosscheck compare",
+        **totals,
+        skipped=counts["SKIP"],
+        time=f"{seconds:.3f}",
+    )
     for report, check in cases:
         testcase = ET.SubElement(suite, "testcase", classname=report.case.id, name=check.quantity)
-        testcase.set("time", f"{report.train_seconds:.3f}" if check.quantity == "trajectory" else "0")
-        if not check.passed:
+        trained = check.quantity == "trajectory" and report.trained
+        testcase.set("time", f"{report.train_seconds:.3f}" if trained else "0")
+        if check.outcome == "error":
+            error = ET.SubElement(testcase, "error", message=check.describe(), type="port raised")
+            error.text = check.traceback
+        elif check.outcome == "skip":
+            ET.SubElement(testcase, "skipped", message=check.note)
+        elif not check.passed:
             failure = ET.SubElement(testcase, "failure", message=check.describe(), type="disagreement")
             lines = [check.describe(), *check.failures()]
             if report.divergence and check.quantity == "trajectory":
@@ -34,7 +45,7 @@ def to_xml(reports: list[CaseReport], notes=()) -> ET.ElementTree:
 
 
 def write_junit(reports: list[CaseReport], path: str, notes=()) -> None:
-    try:
-        to_xml(reports, notes).write(path, encoding="utf-8", xml_declaration=True)
-    except OSError as error:
-        raise UsageError(f"{path}: cannot write the JUnit report: {error.strerror or error}") from None
+    tree = to_xml(reports, notes)
+    write_whole(
+        path, lambda partial: tree.write(partial, encoding="utf-8", xml_declaration=True), " the JUnit report"
+    )

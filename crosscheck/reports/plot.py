@@ -48,7 +48,7 @@ def loss_figure(reports, params):
     epochs = np.arange(N_LOGGED) * LOG_EVERY
     fig = Figure(figsize=(10, 8))
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
-    for r in reports:
+    for r in (r for r in reports if r.trained):
         losses = checks.train(r.case, params).losses
         ref = checks.train(reference_case(r.case.dtype), params).losses
         style = "-" if r.case.dtype == "float64" else "--"
