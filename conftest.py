@@ -157,11 +157,12 @@ def _zoo_members() -> list[str]:
 
 
 @pytest.fixture
-def own_registry():
+def own_registry(monkeypatch):
     """The port registry as the test leaves it is undone after it, and the ports of
-    NN_CROSSCHECK_PORTS are set aside meanwhile: a test that registers a port of its own (which
-    may share a name with the environment's) neither clashes with them nor loses them for the
-    tests after it."""
+    NN_CROSSCHECK_PORTS (and the variable itself, which a command run in this process reads) are
+    set aside meanwhile: a test that registers a port of its own (which may share a name with the
+    environment's) neither clashes with them nor loses them for the tests after it."""
+    monkeypatch.delenv(ports.ENVIRONMENT, raising=False)
     saved = dict(ports.PORTS)
     for name, info in saved.items():
         if info.source.startswith(ports.ENVIRONMENT):

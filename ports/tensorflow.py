@@ -16,6 +16,7 @@ its compiled train function.
 """
 
 import functools
+import logging
 import os
 import re
 import sys
@@ -74,6 +75,19 @@ def _import_tensorflow():
 
 
 tf = _import_tensorflow()
+
+
+class QuietRetracing(logging.Filter):
+    """tf.function's notice that a function "triggered tf.function retracing": expected here,
+    where the checks call a function with new weights and new shapes on purpose, and it would
+    bury the progress lines. Only that notice is dropped; every other record, warning or error,
+    goes through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+logging.getLogger("tensorflow").addFilter(QuietRetracing())
 
 NAME = "tensorflow"
 MODES = ("eager", "function", "xla")

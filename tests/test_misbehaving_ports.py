@@ -3,8 +3,10 @@ returns strings, or hangs a while and then raises. compare judges each (ERROR, o
 shape), runs every other implementation, writes the table, JSON and JUnit, exits 1 and prints
 no traceback."""
 
+import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -175,3 +177,41 @@ def test_selftest_refuses_a_port_that_already_disagrees():
 def test_selftest_checks_its_json_path_before_any_work(tmp_path):
     proc = _compare("selftest", "--json", str(tmp_path / "missing" / "x.json"), timeout=60)
     assert proc.returncode == 2 and "does not exist" in proc.stderr and "[1/" not in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["compare", "sweep"])
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path, command):
+    """SIGINT once the work has begun: no traceback, no report half-written (nor a partial file
+    left beside it), no process left behind."""
+    report = tmp_path / "report.json"
+    extra = ("--frameworks", "numpy")
+    if command == "sweep":
+        batched = [f for f in ("torch", "jax") if importlib.util.find_spec(f)]
+        if not batched:
+            pytest.skip("a sweep needs a framework besides numpy: torch or jax")
+        extra = ("--frameworks", f"numpy,{batched[0]}", "--seeds", "200000")
+    argv = [sys.executable, "-m", "nn_crosscheck", command, *extra, "--json", str(report)]
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started = proc.stderr.readline()  # the first progress line: the work is under way
+    assert started, proc.communicate()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out + err
+    assert err.strip().splitlines()[-1].endswith("crosscheck: interrupted") and "Traceback" not in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_only_tensorflows_retracing_notice_is_silenced():
+    """The one notice the TensorFlow port drops (it would bury compare's progress lines); an error
+    logged by TensorFlow, or any other warning, still surfaces."""
+    pytest.importorskip("tensorflow")
+    code = (
+        "import logging; from nn_crosscheck.ports import tensorflow;"
+        "log = logging.getLogger('tensorflow');"
+        "log.warning('5 out of the last 7 calls to <f> triggered tf.function retracing. Tracing is costly');"
+        "log.warning('a warning of another kind'); log.error('a real error')"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "retracing" not in proc.stderr
+    assert "a warning of another kind" in proc.stderr and "a real error" in proc.stderr
