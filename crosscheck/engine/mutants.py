@@ -388,7 +388,7 @@ def run_mutant(mutant: Mutant) -> dict:
     case = mutant.case()
     report = run_case(case, SHARED_WEIGHTS)
     failed = [c for c in report.checks if not c.passed]
-    best = max(report.checks, key=lambda c: c.ratio)
+    best = max(failed or report.checks, key=lambda c: c.ratio)
     return {
         "name": mutant.name,
         "description": mutant.description,
