@@ -26,6 +26,8 @@ def _print(section: lesson.Section) -> None:
         _table(t)
     for note in section.notes:
         print(f"   {note}")
+    for error in section.errors:
+        print(f"   ERROR: {error}")
 
 
 def _cases(args) -> tuple[dict, list[str]]:
@@ -43,11 +45,16 @@ def _cases(args) -> tuple[dict, list[str]]:
 
 def run(args) -> int:
     cases, missing = _cases(args)
+    broken = {name: why for name, case in cases.items() if (why := lesson.broken(case))}
+    cases = {name: case for name, case in cases.items() if name not in broken}
     print('"An Introduction to Neural Networks", worked through in ' + ", ".join(cases))
     print("Each value the article prints, beside what each framework computes (float64, CPU).")
     for line in missing:
         print(f"({line})")
+    for name, why in broken.items():
+        print(f"(ERROR: {name} left out: {why})")
     for section in lesson.worked_examples(cases):
         _print(section)
-    _print(lesson.training(cases, initial_weights(args)))
-    return 0
+    training = lesson.training(cases, initial_weights(args))
+    _print(training)
+    return 1 if broken or training.errors else 0

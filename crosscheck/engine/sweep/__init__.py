@@ -61,10 +61,17 @@ def padded(params: dict, length: int) -> dict:
     return {p: np.concatenate([v, np.repeat(v[:1], length - n)]) for p, v in params.items()}
 
 
+class PortRaised(Exception):
+    """A port's train_many raised: the sweep stops there, and says which port and what."""
+
+
 def batched(case: Case, params: dict, length: int, n: int) -> tuple[dict, list[str]]:
     """The case's train_many on the chunk padded to `length`; its first n networks' results and
     the devices it used."""
-    got = case.port.train_many(padded(params, length), DATA, ALL_Y_TRUES, PREDICT, **case.kwargs)
+    try:
+        got = case.port.train_many(padded(params, length), DATA, ALL_Y_TRUES, PREDICT, **case.kwargs)
+    except Exception as error:
+        raise PortRaised(f"{case.id}: train_many raised {type(error).__name__}: {error}") from error
     devices = list(getattr(got, "devices", None) or [f"{case.device}:0"])
     return {key: np.asarray(getattr(got, f))[:n] for key, f in stats.FIELDS.items()}, devices
 
