@@ -149,7 +149,9 @@ def test_a_loss_rounded_like_float32_is_blamed_on_the_loss_not_the_gradient():
         "compare", "--port", str(path), "--frameworks", "coarse", "--dtypes", "float64", "--quiet"
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    rows = {line.split()[0]: line.split()[-1] for line in proc.stdout.splitlines()[8:] if line.strip()}
+    verdicts = ("PASS", "FAIL", "SKIP", "ERROR")
+    cells = [line.split() for line in proc.stdout.splitlines()]
+    rows = {c[-7]: c[-1] for c in cells if len(c) >= 7 and c[-1] in verdicts}  # quantity: verdict
     assert rows.get("loss") == "FAIL" and rows.get("gradients") == "PASS", proc.stdout
     assert rows.get("fd_oracle") == "SKIP", proc.stdout
     assert "the port's float64 loss is" in proc.stdout and "the loss check judges it" in proc.stdout
@@ -215,3 +217,27 @@ def test_only_tensorflows_retracing_notice_is_silenced():
     assert proc.returncode == 0, proc.stderr
     assert "retracing" not in proc.stderr
     assert "a warning of another kind" in proc.stderr and "a real error" in proc.stderr
+
+
+def test_article_leaves_out_a_port_that_raises(misbehaving):
+    argv = ["article", "--frameworks", "numpy,raisesforward,raisestrain"]
+    proc = _compare(
+        *argv, "--port", str(misbehaving["raisesforward"]), "--port", str(misbehaving["raisestrain"])
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "(ERROR: raisesforward left out: RuntimeError: forward is broken)" in proc.stdout
+    assert "ERROR: raisestrain: train raised KeyError: 'w7'" in proc.stdout
+
+
+def test_sweep_names_the_port_whose_train_many_raised(tmp_path):
+    path = tmp_path / "badmany.py"
+    path.write_text(
+        "from nn_crosscheck.ports.numpy import forward, loss_and_grads, train  # noqa: F401\n"
+        'NAME = "badmany"\n\n\ndef train_many(*args, **kwargs):\n    raise MemoryError("no room")\n'
+    )
+    proc = _compare("sweep", "--port", str(path), "--frameworks", "badmany", "--seeds", "10", "--quiet")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    assert proc.stdout.strip().startswith(
+        "ERROR: badmany-cpu-float64: train_many raised MemoryError: no room"
+    )
