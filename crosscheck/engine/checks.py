@@ -260,6 +260,6 @@ def assert_training_agrees(case: Case, params: Params) -> None:
     found = training_checks(case, params)
     trajectory = next((c for c in found if c.quantity == "trajectory"), None)
     divergence = None
-    if trajectory is not None and not trajectory.passed and not trajectory.note:
+    if trajectory is not None and not trajectory.passed and trajectory.outcome != "error":
         divergence = first_divergence(trajectory, params, case.dtype)
     assert_agree(*found, why=[describe_divergence(divergence)] if divergence else [])

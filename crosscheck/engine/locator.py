@@ -59,8 +59,8 @@ def likely_cause(update_rel_err: float, dtype: str, step: int) -> str | None:
 def first_divergence(trajectory: Check, initial: Params, dtype: str) -> dict | None:
     """The first step where `trajectory` (a Check over steps x parameters) leaves its budget."""
     n_params = len(PARAM_NAMES)
-    if trajectory.got.size % n_params:  # the runs did not even take the same number of steps
-        return {"step": None, "likely_cause": CAUSE_STEPS, "detail": trajectory.labels[0]}
+    if trajectory.note:  # the runs did not even take the same number of steps
+        return {"step": None, "likely_cause": CAUSE_STEPS, "detail": trajectory.note}
     ratios = trajectory.ratios.reshape(-1, n_params)
     bad_steps = np.flatnonzero(~np.all(ratios <= 1.0, axis=1))
     if not bad_steps.size:

@@ -92,7 +92,7 @@ def run_case(case: Case, params: Params, *, exact: bool = False) -> CaseReport:
     if exact:
         report.exact = distances_from_exact(report.checks, params, X, case.dtype)
     trajectory = next((c for c in training if c.quantity == "trajectory"), None)
-    if trajectory is not None and not trajectory.passed and not trajectory.note:
+    if trajectory is not None and not trajectory.passed and trajectory.outcome != "error":
         report.divergence = first_divergence(trajectory, params, case.dtype)
     return report
 

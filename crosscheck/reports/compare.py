@@ -185,7 +185,8 @@ def failure_lines(r: CaseReport) -> list[str]:
     """The worst element of each failing check (the trajectory's is the first divergence,
     `divergence_line`), and why each check that was not judged by its numbers was not; a
     family's error once."""
-    lines = [c.describe() for c in r.checks if not c.passed and (c.quantity != "trajectory" or c.note)]
+    said = [c for c in r.checks if not c.passed and (c.quantity != "trajectory" or not r.divergence)]
+    lines = [c.describe() for c in said]
     lines += [c.describe() for c in r.checks if c.outcome == "skip"]
     return list(dict.fromkeys(_once(line, r.checks) for line in lines))
 
