@@ -231,13 +231,23 @@ def test_article_leaves_out_a_port_that_raises(misbehaving):
 
 
 def test_sweep_names_the_port_whose_train_many_raised(tmp_path):
+    """An ERROR line for the port whose batched run raised; the others are judged and shown, the
+    JSON written with verdict "error", exit 1."""
     path = tmp_path / "badmany.py"
     path.write_text(
         "from nn_crosscheck.ports.numpy import forward, loss_and_grads, train  # noqa: F401\n"
         'NAME = "badmany"\n\n\ndef train_many(*args, **kwargs):\n    raise MemoryError("no room")\n'
     )
-    proc = _compare("sweep", "--port", str(path), "--frameworks", "badmany", "--seeds", "10", "--quiet")
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
-    assert proc.stdout.strip().startswith(
-        "ERROR: badmany-cpu-float64: train_many raised MemoryError: no room"
+    batched = [f for f in ("torch", "jax") if importlib.util.find_spec(f)]
+    frameworks = ",".join(["badmany", *batched[:1]])
+    report = tmp_path / "sweep.json"
+    argv = ("--port", str(path), "--frameworks", frameworks, "--seeds", "10", "--json", str(report))
+    proc = _compare("sweep", *argv, "--quiet")
+    assert proc.returncode == 1 and "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    error = (
+        "ERROR: badmany-cpu-float64: train_many raised MemoryError: no room (seeds 0..); left out of the rows"
     )
+    assert error in proc.stdout
+    data = json.loads(report.read_text())
+    assert data["verdict"] == "error" and [e["id"] for e in data["errors"]] == ["badmany-cpu-float64"]
+    assert {c["framework"] for c in data["checks"]} == set(batched[:1])  # the other one's rows, judged

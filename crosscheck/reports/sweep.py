@@ -175,6 +175,8 @@ def _lesson(report: dict) -> list[str]:
 
 
 def _verdict(report: dict) -> str:
+    if report.get("errors"):
+        return f"ERROR: {plural(len(report['errors']), 'implementation')} raised; the others are above"
     n = report["seeds"]["count"]
     failed = [r for r in report["checks"] if not r["passed"]]
     mismatched = [e for e in report.get("recheck", {}).get("entries", []) if not e["passed"]]
@@ -211,6 +213,7 @@ def render(report: dict) -> str:
         "",
         *_lesson(report),
         "",
+        *(f"ERROR: {e['id']}: {e['error']}; left out of the rows" for e in report.get("errors", [])),
         _verdict(report),
     ]
     return "\n".join(lines)

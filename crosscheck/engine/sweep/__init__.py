@@ -61,17 +61,10 @@ def padded(params: dict, length: int) -> dict:
     return {p: np.concatenate([v, np.repeat(v[:1], length - n)]) for p, v in params.items()}
 
 
-class PortRaised(Exception):
-    """A port's train_many raised: the sweep stops there, and says which port and what."""
-
-
 def batched(case: Case, params: dict, length: int, n: int) -> tuple[dict, list[str]]:
     """The case's train_many on the chunk padded to `length`; its first n networks' results and
     the devices it used."""
-    try:
-        got = case.port.train_many(padded(params, length), DATA, ALL_Y_TRUES, PREDICT, **case.kwargs)
-    except Exception as error:
-        raise PortRaised(f"{case.id}: train_many raised {type(error).__name__}: {error}") from error
+    got = case.port.train_many(padded(params, length), DATA, ALL_Y_TRUES, PREDICT, **case.kwargs)
     devices = list(getattr(got, "devices", None) or [f"{case.device}:0"])
     return {key: np.asarray(getattr(got, f))[:n] for key, f in stats.FIELDS.items()}, devices
 
@@ -185,6 +178,24 @@ def _judge_chunk(results: dict, params: dict, reference_item, total, candidates,
         candidates[case].offer(total.add(case, judged[case], seed0, devices), got_case, seed0)
 
 
+def _train_chunk(cases, errors: dict, params: dict, chunk: tuple, progress, clock) -> dict:
+    """One chunk's batched run of every case; a case whose train_many raises goes into `errors`
+    and is left out of the chunks after it."""
+    seed0, n, length = chunk
+    results = {}
+    for case in cases:
+        progress.stage(f"{case.id}, seeds {seed0}..{seed0 + n - 1}")
+        t = time.perf_counter()
+        if case not in errors:
+            try:
+                results[case] = batched(case, params, length, n)
+            except Exception as error:
+                errors[case] = f"train_many raised {type(error).__name__}: {error} (seeds {seed0}..)"
+        clock.add(case.id, t)
+        progress.advance(n)
+    return results
+
+
 def sweep(
     cases: list[Case],
     first_seed: int,
@@ -216,16 +227,12 @@ def sweep(
         if amplification == "all"
         else "the networks alone, then the amplification where needed"
     )
+    errors: dict[Case, str] = {}  # a case whose train_many raised: left out from then on, an ERROR
     try:
         references = iter(reference)
         for seed0, n in pieces:
-            params, results = draw_many(seed0, n), {}
-            for case in cases:
-                progress.stage(f"{case.id}, seeds {seed0}..{seed0 + n - 1}")
-                t = time.perf_counter()
-                results[case] = batched(case, params, length, n)
-                clock.add(case.id, t)
-                progress.advance(n)
+            params = draw_many(seed0, n)
+            results = _train_chunk(cases, errors, params, (seed0, n, length), progress, clock)
             progress.stage(f"reference, seeds {seed0}..{seed0 + n - 1}, {copies}")
             t = time.perf_counter()
             item = next(references)
@@ -238,10 +245,13 @@ def sweep(
         reference.close()
     t = time.perf_counter()
     progress.stage(f"recheck: {recheck_k} networks of each implementation through its own train")
-    entries = recheck(cases, candidates, dtype) if recheck_k else []
+    ran = [c for c in cases if c not in errors]
+    entries = recheck(ran, candidates, dtype) if recheck_k and ran else []
     clock.add("recheck through each port's train", t)
     clock.seconds["total"] = time.perf_counter() - start
+    total.rows = {key: row for key, row in total.rows.items() if key[0] not in errors}
     result = total.result(first_seed, count)
+    result["errors"] = [{"id": c.id, "error": message} for c, message in errors.items()]
     result["amplification"]["measure"] = amplification
     result["recheck"] = {"networks_each": recheck_k, "entries": entries}
     result["seconds"] = clock.seconds

@@ -202,7 +202,8 @@ def teaching(loss: dict, counts: dict) -> dict:
 def with_verdict(result: dict) -> dict:
     rechecked = result.get("recheck", {}).get("entries", [])
     passed = all(r["passed"] for r in result["checks"]) and all(e["passed"] for e in rechecked)
-    return {"verdict": "pass" if passed else "fail", **result}
+    verdict = "error" if result.get("errors") else "pass" if passed else "fail"
+    return {"verdict": verdict, **result}
 
 
 # Merging reports of separate jobs.
