@@ -320,6 +320,7 @@ def merge(reports: list[dict]) -> dict:
         "seconds": seconds,
         "peak_rss_mb": max(r["peak_rss_mb"] for r in reports),
         "skipped": list(dict.fromkeys(s for r in reports for s in r.get("skipped", []))),
+        "errors": [e for r in reports for e in r.get("errors", [])],  # each job's, so none is lost
         "jobs": len(reports),
     }
 
