@@ -24,6 +24,11 @@ from nn_crosscheck.engine import checks
 from nn_crosscheck.engine.cases import all_cases
 from nn_crosscheck.engine.precision import describe, preflight
 
+# The commands the tests run (in this process or as subprocesses) run their implementations here,
+# one after another, where they share this process's cached training runs, unless a test asks
+# for workers (--jobs): under pytest-xdist every core already runs a test.
+os.environ.setdefault("NN_CROSSCHECK_JOBS", "1")
+
 # Ports from outside this repository join the whole matrix: NN_CROSSCHECK_PORTS (a .py file or a
 # module name, comma-separated), before the matrix below is made. A clash or a file that is not
 # a port stops the run with one line.

@@ -99,6 +99,35 @@ def register_ports(argv: list[str]) -> list:
     return [*ports.from_environment(), *(ports.load_spec(spec) for spec in specs)]
 
 
+def _positive(kind: type, what: str):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}; got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be {what}; got {text!r}")
+        return value
+
+    return parse
+
+
+def _worker_options(parser: argparse.ArgumentParser, jobs="$NN_CROSSCHECK_JOBS, else a core each") -> None:
+    from .engine.workers import DEFAULT_TIMEOUT
+
+    parser.add_argument(
+        "--jobs", type=_positive(int, "a whole number of workers, 1 or more"), metavar="N",
+        help=f"worker processes, each running one implementation at a time (default: {jobs}); "
+        "1: everything in this process, one after another (for debugging)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--timeout", type=_positive(float, "a number of seconds above 0"), metavar="S",
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds an implementation may run in its worker before it is ended and reported as an "
+        f"ERROR (default {DEFAULT_TIMEOUT:g}; not enforced with --jobs 1)",
+    )  # fmt: skip
+
+
 def _output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -164,6 +193,7 @@ def _compare_options(compare: argparse.ArgumentParser) -> None:
         help="also show each implementation's distance from the exact value (mpmath, 50 digits) "
         "for forward, loss and gradients, in ulps of its dtype, beside the reference's own",
     )
+    _worker_options(compare)
     _output_options(compare)
 
 
@@ -175,6 +205,7 @@ def _add_selftest(sub) -> None:
         "checks. Exit 0 if every mutant is caught, 1 if any survives.",
     )
     _selection_options(selftest, devices="cpu (every mutant runs there)")
+    _worker_options(selftest)
     _output_options(selftest)
 
 

@@ -18,6 +18,7 @@ NAME = "numpy"
 MODES = ("eager",)
 DEVICES = ("cpu",)
 LABEL = "hand (numpy)"
+EXPECTED_SECONDS = {"eager": 2}
 LAYOUT = {p: (p,) for p in PARAM_NAMES}  # OurNeuralNetwork holds the article's attributes
 # The code of one training step, by part, as the HTML report shows it beside the other ports'
 # (names in this module, read with inspect.getsource when the report is written): the article's

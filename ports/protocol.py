@@ -35,6 +35,9 @@ And may declare, for the harness to read (defaults in ports.PortInfo):
     UNAVAILABLE_MODES                {mode: why it cannot run here}, for a mode that needs
                                      something this machine lacks (a C compiler): its cases
                                      are skipped with that reason
+    EXPECTED_SECONDS                 {mode: about how long compare's checks of one case take}, so
+                                     that worker processes start the longest first (default 10 s;
+                                     a guess for ordering, never a limit)
     STEP_CODE                        {"forward" | "gradients" | "update": names of its functions or
                                      classes ("Net", "Net.forward")}: the code the HTML report
                                      shows for each part of one SGD step (default: forward,

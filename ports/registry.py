@@ -14,6 +14,7 @@ unavailable, with its error, and the others still run.
 """
 
 import ast
+import contextlib
 import functools
 import hashlib
 import importlib
@@ -73,6 +74,9 @@ class PortInfo:
     def load(self) -> Port:
         if self.error:
             raise PortUnavailable(f"{self.name}: cannot be imported ({self.error})")
+        surveyed = SURVEYS.get(self.name)
+        if surveyed is not None and not surveyed["preflight"]["available"]:
+            raise PortUnavailable(surveyed["preflight"]["error"])
         try:
             module = importlib.import_module(self.module_name)
         except Exception as error:  # a broken install can raise more than ImportError (OSError...)
@@ -93,10 +97,21 @@ class PortInfo:
         it cannot be imported here (its framework absent), what its source assigns to the name as
         a literal (`MODES = ("jit", "nojit")`), so a case keeps its id and a mode stays a known
         name; else `default`."""
+        surveyed = SURVEYS.get(self.name)
+        if surveyed is not None and attribute in SURVEYED:
+            return surveyed["declared"].get(attribute, default)
         try:
             return getattr(self.load(), attribute, default)
         except PortUnavailable:
             return literal_assignments(self.module_name).get(attribute, default)
+
+    def present_devices(self) -> tuple[str, ...]:
+        """The devices present here (the port's devices()); PortUnavailable where it cannot be
+        imported."""
+        surveyed = SURVEYS.get(self.name)
+        if surveyed is not None and surveyed["preflight"]["available"]:
+            return tuple(surveyed["preflight"]["devices"])
+        return tuple(self.load().devices())
 
     @property
     def modes(self) -> tuple[str, ...]:
@@ -146,6 +161,30 @@ def literal_assignments(module_name: str) -> dict:
 
 PORTS: dict[str, PortInfo] = {}
 CLASHES: list[str] = []  # clashes among installed entry points, raised by check_clashes()
+# What a worker process found of a port (engine/workers.py survey): its preflight entry and its
+# plain declarations, so that this process can select and name cases without importing the
+# framework. Set for one command (`surveyed`), empty otherwise.
+SURVEYS: dict[str, dict] = {}
+SURVEYED = ("MODES", "COMPILED_MODE", "DEVICES", "DTYPES", "LABEL", "UNAVAILABLE_MODES", "EXPECTED_SECONDS",
+            "SWEEP_MODE")  # fmt: skip
+
+
+@contextlib.contextmanager
+def surveyed(entries: dict[str, dict]):
+    """Take `entries` ({name: survey}) as what is known of those ports, for the block."""
+    SURVEYS.update(entries)
+    try:
+        yield
+    finally:
+        for name in entries:
+            SURVEYS.pop(name, None)
+
+
+def survey(port: Port | None, preflight_entry: dict) -> dict:
+    """What `surveyed` takes for one port: its preflight entry and its declarations (none for
+    a port that could not be imported)."""
+    declared = {a: getattr(port, a) for a in SURVEYED if hasattr(port, a)} if port is not None else {}
+    return {"preflight": preflight_entry, "declared": declared}
 
 
 def _clash(new: PortInfo, old: PortInfo) -> str:

@@ -96,6 +96,7 @@ COMPILED_MODE = "xla"
 # epochs; eager, ~30 s (every step dispatched op by op).
 SWEEP_MODE = "xla"
 LABEL = "tf.GradientTape"
+EXPECTED_SECONDS = {"eager": 50, "function": 3, "xla": 3}
 # Dense layers hold kernel (inputs, outputs): transposed against nn.Linear's weight rows.
 LAYOUT = {
     "w1": ("hidden", "kernel", 0, 0), "w2": ("hidden", "kernel", 1, 0),

@@ -38,6 +38,7 @@ NAME = "torch"
 MODES = ("eager", "compile")
 COMPILED_MODE = "compile"
 LABEL = "torch.autograd"
+EXPECTED_SECONDS = {"eager": 6, "compile": 10}
 LAYOUT = {
     "w1": ("hidden", "weight", 0, 0), "w2": ("hidden", "weight", 0, 1),
     "w3": ("hidden", "weight", 1, 0), "w4": ("hidden", "weight", 1, 1),

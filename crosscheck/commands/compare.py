@@ -4,9 +4,13 @@ import sys
 
 import numpy as np
 
+from nn_crosscheck import ports
+from nn_crosscheck.ports import DTYPES
+
 from ..engine.cases import select
 from ..engine.overflow import describe, first_overflow
-from ..engine.suite import CaseReport, run_case
+from ..engine.suite import CaseReport, CaseTask, ended_early
+from ..engine.workers import Failed, Workers
 from ..errors import UsageError
 from ..reports import compare as report
 from ..reports.json import write_json
@@ -41,33 +45,58 @@ def _check_html(path: str | None) -> None:
     require_html()
 
 
+def weights_problem(weights: dict, dtype: str) -> str | None:
+    """Why the initial weights cannot be run in `dtype`: a weight beyond its largest number, or
+    the reference's arithmetic from them overflowing (engine/overflow.py); else None."""
+    for name, value in weights["params"].items():
+        with np.errstate(over="ignore"):  # the overflow is what is being checked
+            finite = np.isfinite(np.array(value, dtype=dtype))
+        if not finite:
+            return (
+                f"initial weights ({weights['source']}): key {name!r}: {value:g} is beyond the largest "
+                f"{dtype}, {np.finfo(dtype).max:.4g} (--dtypes float64 runs float64 alone)"
+            )
+    where = first_overflow(weights["params"], dtype)
+    return f"initial weights ({weights['source']}): {describe(where, dtype)}" if where else None
+
+
 def _check_weights(weights: dict, dtypes) -> None:
     """Every initial weight must be finite in every selected dtype, and so must the reference's
-    arithmetic from them (engine/overflow.py)."""
+    arithmetic from them."""
     for dtype in sorted(dtypes):
-        for name, value in weights["params"].items():
-            with np.errstate(over="ignore"):  # the overflow is what is being checked
-                finite = np.isfinite(np.array(value, dtype=dtype))
-            if not finite:
-                raise UsageError(
-                    f"initial weights ({weights['source']}): key {name!r}: {value:g} is beyond the "
-                    f"largest {dtype}, {np.finfo(dtype).max:.4g} (--dtypes float64 runs float64 alone)"
-                )
-        where = first_overflow(weights["params"], dtype)
-        if where:
-            raise UsageError(f"initial weights ({weights['source']}): {describe(where, dtype)}")
+        problem = weights_problem(weights, dtype)
+        if problem:
+            raise UsageError(problem)
 
 
-def run_all(cases, params, quiet: bool, exact: bool = False) -> list[CaseReport]:
-    reports = []
-    for i, case in enumerate(cases, 1):
+def run_all(cases, params, quiet: bool, exact: bool = False, workers: Workers | None = None) -> list:
+    """Every case through run_case (in `workers`' processes; by default in this one), the
+    reports in the order of `cases`, a progress line on stderr as each finishes."""
+    workers = workers or Workers(jobs=1)
+    serial = workers.jobs == 1
+    done = [0]
+
+    def started(task) -> None:
+        if not quiet and serial:
+            print(f"[{done[0] + 1}/{len(cases)}] {task.id}: forward, gradients, training ...",
+                  file=sys.stderr, flush=True)  # fmt: skip
+
+    def finished(task, result, seconds) -> None:
+        done[0] += 1
         if not quiet:
-            print(
-                f"[{i}/{len(cases)}] {case.id}: forward, gradients, training ...", file=sys.stderr, flush=True
-            )
-        reports.append(run_case(case, params, exact=exact))
-        if not quiet:
-            print(f"[{i}/{len(cases)}] {case.id}: {reports[-1].verdict}", file=sys.stderr, flush=True)
+            verdict = result.verdict if isinstance(result, CaseReport) else "ERROR"
+            took = f" ({seconds:.1f} s)" if seconds == seconds else ""  # nan: its worker died
+            line = f"[{done[0]}/{len(cases)}] {task.id}: {verdict}{took}"
+            print(line, file=sys.stderr, flush=True)
+
+    tasks = [CaseTask.of(case, exact) for case in cases]
+    results = workers.run(tasks, params, on_done=finished, on_start=started)
+    reports = [
+        ended_early(case, result.note, result.traceback) if isinstance(result, Failed) else result
+        for case, result in zip(cases, results)
+    ]
+    for case, r in zip(cases, reports):
+        r.case = case  # the selection's own, its port loaded here
     report.mark_compiled_only(reports)
     return reports
 
@@ -84,13 +113,25 @@ def print_tracebacks(reports: list[CaseReport]) -> None:
 def run(args) -> int:
     _check_outputs(args)
     weights = initial_weights(args)
-    selection = select(args.frameworks, args.devices, args.dtypes, args.modes)
-    _check_weights(weights, {c.dtype for c in selection.cases})
-    reports = run_all(selection.cases, weights["params"], args.quiet, exact=args.exact)
+    with Workers(args.jobs, args.timeout) as workers:
+        # The workers import the frameworks and compute the reference's runs; this process
+        # imports none of them (with --jobs 1, it does it all itself).
+        sound = [d for d in args.dtypes or DTYPES if weights_problem(weights, d) is None]
+        workers.prepare(sound, weights["params"], ("numpy", *(args.frameworks or ports.names())))
+        with ports.registry.surveyed(workers.surveys()):
+            selection = select(args.frameworks, args.devices, args.dtypes, args.modes)
+            _check_weights(weights, {c.dtype for c in selection.cases})
+            reports = run_all(selection.cases, weights["params"], args.quiet, args.exact, workers)
+            workers.close()
+            return _report(args, reports, selection, weights, workers.timing)
+
+
+def _report(args, reports, selection, weights, timing) -> int:
+    """Print the table and write the reports the flags ask for; the exit status."""
     if args.verbose:
         print_tracebacks(reports)
-    print(report.render(reports, selection.status, weights, selection.notes))
-    data = report.to_json(reports, selection.status, weights)
+    print(report.render(reports, selection.status, weights, selection.notes, timing))
+    data = report.to_json(reports, selection.status, weights, timing)
     if args.json:
         write_json(data, args.json)
     if args.junit:
@@ -107,7 +148,7 @@ def run(args) -> int:
     if args.plot:
         from ..reports.plot import plot_losses
 
-        plot_losses(reports, weights["params"], args.plot)
+        plot_losses(reports, args.plot)
         print(f"plot written to {args.plot}")
     if args.html:
         from ..reports.html import write_html

@@ -3,9 +3,11 @@
 import sys
 
 from nn_crosscheck import ports
+from nn_crosscheck.reference import SHARED_WEIGHTS
 
-from ..engine.mutants import MUTANTS, protocol_mutants, run_mutant
+from ..engine.mutants import MUTANTS, MutantTask, protocol_mutants
 from ..engine.precision import preflight
+from ..engine.workers import Failed, Workers
 from ..errors import UsageError
 from ..reports.json import write_json
 from ..reports.selftest import render
@@ -46,42 +48,59 @@ def chosen(args) -> list:
     return mutants
 
 
-def baseline_failures(mutants) -> list[str]:
+def baseline_failures(mutants, workers: Workers) -> list[str]:
     """Each unmutated port the mutants are made from, through the same checks, in each dtype and
     mode a mutant runs in: the lines of every one that is not a PASS (a self-test on a port that
     already disagrees would prove nothing: its mutants would be "caught" by its own bug)."""
-    from nn_crosscheck.reference import SHARED_WEIGHTS
-
     from ..engine.cases import Case
-    from ..engine.suite import run_case
+    from ..engine.suite import CaseReport, CaseTask, ended_early
     from ..reports.compare import divergence_line, failure_lines, verdict_line
 
-    bases = dict.fromkeys(Case(m.framework, "cpu", m.dtype, m.mode) for m in mutants)
-    reports = [run_case(case, SHARED_WEIGHTS) for case in bases]
+    bases = list(dict.fromkeys(Case(m.framework, "cpu", m.dtype, m.mode) for m in mutants))
+    results = workers.run([CaseTask.of(case) for case in bases], SHARED_WEIGHTS)
+    reports = [r if isinstance(r, CaseReport) else ended_early(c, r.note) for c, r in zip(bases, results)]
     bad = [r for r in reports if r.verdict != "PASS"]
     lines = [line for r in bad for line in [*failure_lines(r), divergence_line(r)] if line]
     return [verdict_line(bad), *(f"  {line}" for line in lines)] if bad else []
 
 
+def ended_early(mutant, failed: Failed) -> dict:
+    """A mutant whose run gave no result (its worker died or ran out of time): not caught."""
+    from ..engine.cases import Case
+
+    case = Case(mutant.framework, "cpu", mutant.dtype, mutant.mode, variant=mutant.name)
+    return {"name": mutant.name, "description": mutant.description, "case": case.id, "caught": False,
+            "check": None, "ratio": None, "checks_failed": [], "narrow": False,
+            "ended": failed.note}  # fmt: skip
+
+
 def run(args) -> int:
     mutants = chosen(args)
     writable(args.json, "the JSON report")
-    preflight(tuple(sorted({m.framework for m in mutants})))
-    if not args.quiet:
-        print(f"the unmutated port{'s' if len({m.framework for m in mutants}) > 1 else ''} first ...",
-              file=sys.stderr, flush=True)  # fmt: skip
-    failures = baseline_failures(mutants)
-    if failures:
-        print("the port itself disagrees with the reference: fix that first (no mutant was run)")
-        print("\n".join(failures))
-        if args.json:
-            write_json({"verdict": "fail", "baseline": failures, "mutants": []}, args.json)
-        return 1
-    results = []
-    for i, mutant in enumerate(mutants, 1):
+    with Workers(args.jobs, args.timeout) as workers:
+        workers.prepare(tuple(dict.fromkeys(m.dtype for m in mutants)), SHARED_WEIGHTS)
+        preflight(tuple(sorted({m.framework for m in mutants})))
         if not args.quiet:
-            print(f"[{i}/{len(mutants)}] {mutant.name} ...", file=sys.stderr, flush=True)
-        results.append(run_mutant(mutant))
+            print(f"the unmutated port{'s' if len({m.framework for m in mutants}) > 1 else ''} first ...",
+                  file=sys.stderr, flush=True)  # fmt: skip
+        failures = baseline_failures(mutants, workers)
+        if failures:
+            print("the port itself disagrees with the reference: fix that first (no mutant was run)")
+            print("\n".join(failures))
+            if args.json:
+                write_json({"verdict": "fail", "baseline": failures, "mutants": []}, args.json)
+            return 1
+        done = [0]
+
+        def finished(task, result, seconds) -> None:
+            done[0] += 1
+            if not args.quiet:
+                caught = "ended early" if isinstance(result, Failed) else "SURVIVED"
+                caught = "caught" if isinstance(result, dict) and result["caught"] else caught
+                print(f"[{done[0]}/{len(mutants)}] {task.name}: {caught}", file=sys.stderr, flush=True)
+
+        found = workers.run([MutantTask.of(m) for m in mutants], SHARED_WEIGHTS, on_done=finished)
+    results = [ended_early(m, r) if isinstance(r, Failed) else r for m, r in zip(mutants, found)]
     print(render(results))
     survivors = [r["name"] for r in results if not r["caught"]]
     if args.json:

@@ -244,6 +244,11 @@ def prefetch(dtype: str, many: list[Params]) -> None:
         _CACHE.pop(next(iter(_CACHE)))
 
 
+def adopt_amplification(dtype: str, params: Params, values: np.ndarray) -> None:
+    """Take `values` (amplification's, measured in another process) as this network's."""
+    _CACHE.setdefault(_key(dtype, params), values)
+
+
 def amplification(dtype: str, params: Params) -> np.ndarray:
     """(steps,) the amplification of one network after each step of its training."""
     key = _key(dtype, params)

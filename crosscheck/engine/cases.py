@@ -45,16 +45,16 @@ class Case:
     def unavailable(self) -> str | None:
         """Why this case cannot run here (framework not importable, device absent, a mode the
         port declares unavailable here), or None."""
+        info = ports.info(self.framework)
         try:
-            port = self.port
+            present = info.present_devices()
         except PortError as error:
             return str(error)
-        if self.device not in port.devices():
-            return f"{self.framework}: no {self.device} device here (found: {', '.join(port.devices())})"
-        dtypes = ports.info(self.framework).dtypes
-        if self.dtype not in dtypes:
-            return f"{self.framework}: no {self.dtype}: the port computes in {', '.join(dtypes)} only"
-        return getattr(port, "UNAVAILABLE_MODES", {}).get(self.mode)
+        if self.device not in present:
+            return f"{self.framework}: no {self.device} device here (found: {', '.join(present)})"
+        if self.dtype not in info.dtypes:
+            return f"{self.framework}: no {self.dtype}: the port computes in {', '.join(info.dtypes)} only"
+        return info.declared("UNAVAILABLE_MODES", {}).get(self.mode)
 
     @property
     def kwargs(self) -> dict:
@@ -134,7 +134,7 @@ def select(
     notes += [
         f"skipped: {c.unavailable()} [{c.id}]"
         for c in candidates
-        if c not in cases and (devices or c.device in c.port.devices())
+        if c not in cases and (devices or c.device in ports.info(c.framework).present_devices())
     ]
     if not cases:
         if without_reference:

@@ -376,6 +376,38 @@ def protocol_mutants(framework: str, dtypes=None) -> list[Mutant]:
     ]
 
 
+def find(framework: str, name: str, dtype: str, mode: str) -> Mutant:
+    """The mutant of that name made from `framework` in that dtype and mode."""
+    (mutant,) = (
+        m
+        for m in (*MUTANTS, *protocol_mutants(framework))
+        if (m.framework, m.name, m.dtype, m.mode) == (framework, name, dtype, mode)
+    )
+    return mutant
+
+
+@dataclass(frozen=True)
+class MutantTask:
+    """run_mutant for one mutant, in this process or in a worker (engine/workers.py), which
+    rebuilds it from its names (a mutant's build is a closure, which does not pickle)."""
+
+    framework: str
+    name: str
+    dtype: str
+    mode: str
+
+    @classmethod
+    def of(cls, mutant: Mutant) -> "MutantTask":
+        return cls(mutant.framework, mutant.name, mutant.dtype, mutant.mode)
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    def perform(self, params) -> dict:  # params: the mutants always start from SHARED_WEIGHTS
+        return run_mutant(find(self.framework, self.name, self.dtype, self.mode))
+
+
 NARROW = 10.0  # a mutant caught with its best error/tolerance ratio below this is flagged
 
 

@@ -23,6 +23,10 @@ def preflight(frameworks=None, *, pin: bool = True) -> dict:
     the canary's verdict per device; or the import error of a framework that is unavailable."""
     report = {}
     for name in ports.names() if frameworks is None else frameworks:
+        surveyed = ports.registry.SURVEYS.get(name)
+        if surveyed is not None:  # pinned and reported by the worker that surveyed it
+            report[name] = surveyed["preflight"]
+            continue
         try:
             port = load(name)
         except PortError as error:

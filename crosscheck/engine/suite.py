@@ -1,7 +1,7 @@
 """One implementation through every check family: what `crosscheck compare` reports per row."""
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -10,7 +10,7 @@ from nn_crosscheck.reference import PARAM_NAMES, Params
 
 from . import checks
 from .cases import Case, reference_case
-from .judge import TRAINING, Check, merge, raised
+from .judge import TRAINING, Check, merge, raised, unjudged
 from .locator import first_divergence
 
 QUANTITIES = (
@@ -36,6 +36,7 @@ class CaseReport:
     divergence: dict | None = None
     exact: dict = field(default_factory=dict)  # --exact: distances from the exact value, in ulps
     warnings: dict = field(default_factory=dict)  # "Category: message": how often the port warned
+    ended: str = ""  # what ended the run before it gave a result (its worker died, a timeout)
 
     @property
     def passed(self) -> bool:
@@ -95,6 +96,37 @@ def run_case(case: Case, params: Params, *, exact: bool = False) -> CaseReport:
     if trajectory is not None and not trajectory.passed and trajectory.outcome != "error":
         report.divergence = first_divergence(trajectory, params, case.dtype)
     return report
+
+
+@dataclass(frozen=True)
+class CaseTask:
+    """run_case for one case, in this process or in a worker (engine/workers.py), which gets the
+    task by pickling: the case is held without its loaded port."""
+
+    case: Case
+    exact: bool = False
+
+    @classmethod
+    def of(cls, case: Case, exact: bool = False) -> "CaseTask":
+        return cls(replace(case), exact)
+
+    framework = property(lambda self: self.case.framework)
+    mode = property(lambda self: self.case.mode)
+    id = property(lambda self: self.case.id)
+
+    def perform(self, params: Params) -> CaseReport:
+        case = replace(self.case)  # its port loaded here, not carried back
+        report = run_case(case, params, exact=self.exact)
+        report.case = replace(case)
+        return report
+
+
+def ended_early(case: Case, note: str, trace: str = "") -> CaseReport:
+    """The report of a case whose run gave no result (its worker died or ran out of time):
+    every quantity ERROR, `note` saying what happened."""
+    nan = math.nan
+    found = [unjudged(q, case.id, note, "error", trace) for q in QUANTITIES]
+    return CaseReport(case, found, train_seconds=nan, emily=nan, frank=nan, ended=note)
 
 
 def warned(case: Case) -> dict[str, int]:

@@ -73,8 +73,8 @@ def overall_verdict(reports: list[CaseReport]) -> str:
     return "error" if "ERROR" in verdicts else "pass" if reports and verdicts == {"PASS"} else "fail"
 
 
-def to_json(reports: list[CaseReport], preflight: dict, weights: dict) -> dict:
-    """{"verdict", "environment", "weights", "checks", "implementations", "divergence"}."""
+def to_json(reports: list[CaseReport], preflight: dict, weights: dict, timing=None) -> dict:
+    """{"verdict", "environment", "weights", "checks", "implementations", "divergence", "timing"}."""
     failing = [r for r in reports if r.divergence is not None]
     return {
         "schema_version": SCHEMA_VERSION,
@@ -98,10 +98,12 @@ def to_json(reports: list[CaseReport], preflight: dict, weights: dict) -> dict:
                 "divergence": r.divergence,
                 "exact_ulps": r.exact or None,  # written with inf as null (json_safe)
                 "warnings": r.warnings,
+                "ended": r.ended or None,  # what ended the run early: its worker died, a timeout
             }
             for r in reports
         ],
         "divergence": ({"id": failing[0].case.id, **failing[0].divergence} if failing else None),
+        "timing": timing.to_json() if timing is not None else None,
     }
 
 
@@ -135,7 +137,10 @@ def _ratio(x: float) -> str:
 
 def quantity_rows(r: CaseReport) -> list[tuple[str, ...]]:
     """A row per quantity: quantity, max abs err, max rel err, tolerance, mag/|exp|, err/tol,
-    verdict, as the table shows them (the HTML report shows the same strings)."""
+    verdict, as the table shows them (the HTML report shows the same strings); one row, "all",
+    for a run that ended before it gave any result."""
+    if r.ended:
+        return [("all", "-", "-", "-", "-", "-", "ERROR")]
     return [_cells(c) for c in r.checks]
 
 
@@ -150,6 +155,8 @@ def _cells(c: Check) -> tuple[str, ...]:
 
 def summary_line(r: CaseReport) -> str:
     """The training summary under an implementation's rows."""
+    if r.ended:
+        return f"not checked: {r.ended}"
     if not r.trained:
         return "not trained: train raised (below)"
     line = (
@@ -185,6 +192,8 @@ def failure_lines(r: CaseReport) -> list[str]:
     """The worst element of each failing check (the trajectory's is the first divergence,
     `divergence_line`), and why each check that was not judged by its numbers was not; a
     family's error once."""
+    if r.ended:
+        return []  # the summary line says what ended it
     said = [c for c in r.checks if not c.passed and (c.quantity != "trajectory" or not r.divergence)]
     lines = [c.describe() for c in said]
     lines += [c.describe() for c in r.checks if c.outcome == "skip"]
@@ -226,23 +235,23 @@ def table_lines(reports: list[CaseReport]) -> list[str]:
 
 def verdict_line(reports: list[CaseReport]) -> str:
     failed = [r.case.id for r in reports if r.verdict == "FAIL"]
-    errors = [r.case.id for r in reports if r.verdict == "ERROR"]
-    verdict = "ERROR" if errors else "FAIL" if failed else "PASS"
+    ended = [r.case.id for r in reports if r.ended]
+    raised = [r.case.id for r in reports if r.verdict == "ERROR" and not r.ended]
+    verdict = "ERROR" if raised or ended else "FAIL" if failed else "PASS"
     if len(reports) == 1:
-        what = {"ERROR": "raised", "FAIL": "disagrees with", "PASS": "agrees with"}[verdict]
-        return f"{verdict}: {reports[0].case.id} {what}" + (" the reference" if verdict != "ERROR" else "")
-    if not (failed or errors):
+        what = {"FAIL": "disagrees with the reference", "PASS": "agrees with the reference"}
+        return f"{verdict}: {reports[0].case.id} " + what.get(verdict, "ended early" if ended else "raised")
+    if not (failed or raised or ended):
         return f"PASS: all {len(reports)} implementations agree with the reference on every quantity"
-    verb = "disagrees" if len(failed) == 1 else "disagree"
-    disagreeing = f"{len(failed)} {verb}: {', '.join(failed)}"
-    if not errors:
-        return f"FAIL: {len(failed)} of {len(reports)} implementations {verb}: {', '.join(failed)}"
-    line = f"ERROR: {len(errors)} of {len(reports)} implementations raised: {', '.join(errors)}"
-    return line + (f"; {disagreeing}" if failed else "")
+    groups = ((raised, "raised"), (ended, "ended early"), (failed, "disagree" + "s" * (len(failed) == 1)))
+    parts = [f"{len(ids)} {verb}: {', '.join(ids)}" for ids, verb in groups if ids]
+    first, *rest = parts
+    count, said = first.split(" ", 1)
+    return f"{verdict}: {count} of {len(reports)} implementations {said}" + "".join(f"; {p}" for p in rest)
 
 
-def render(reports: list[CaseReport], preflight: dict, weights: dict, notes: list[str]) -> str:
-    """The whole compare report as text."""
+def render(reports: list[CaseReport], preflight: dict, weights: dict, notes: list[str], timing=None) -> str:
+    """The whole compare report as text; its last line where the time went (engine/workers.py)."""
     return "\n".join(
         [
             "nn-crosscheck compare: every implementation against the NumPy reference in the same dtype",
@@ -252,5 +261,6 @@ def render(reports: list[CaseReport], preflight: dict, weights: dict, notes: lis
             *table_lines(reports),
             "",
             verdict_line(reports),
+            *([timing.line()] if timing is not None else []),
         ]
     )

@@ -97,7 +97,7 @@ def context(reports: list[CaseReport], data: dict, notes: list[str]) -> dict:
         "notes": notes,
         "columns": [c.title for c in COLUMNS],
         "implementations": [_implementation(r) for r in reports],
-        "plot": _plot(reports, data["weights"]["params"]),
+        "plot": _plot(reports),
         "parts": PARTS,
         "code": _code(reports),
         "article_cases": {f: c.id for f, c in cases.items()},
@@ -107,10 +107,10 @@ def context(reports: list[CaseReport], data: dict, notes: list[str]) -> dict:
     }
 
 
-def _plot(reports: list[CaseReport], params: dict) -> str:
+def _plot(reports: list[CaseReport]) -> str:
     from .plot import loss_svg
 
-    return loss_svg(reports, params)
+    return loss_svg(reports)
 
 
 def render(ctx: dict) -> str:

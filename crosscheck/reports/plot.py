@@ -5,8 +5,6 @@ import re
 
 from nn_crosscheck.reference.article import LOG_EVERY, N_LOGGED
 
-from ..engine import checks
-from ..engine.cases import reference_case
 from ..errors import UsageError
 
 
@@ -17,19 +15,19 @@ def require_matplotlib() -> None:
         raise UsageError("--plot needs matplotlib: pip install 'nn-crosscheck[plot]'") from None
 
 
-def plot_losses(reports, params, path: str) -> None:
+def plot_losses(reports, path: str) -> None:
     """The figure of `loss_figure`, as a PNG file at `path`."""
-    loss_figure(reports, params).savefig(path, dpi=120)
+    loss_figure(reports).savefig(path, dpi=120)
 
 
-def loss_svg(reports, params) -> str:
+def loss_svg(reports) -> str:
     """The figure of `loss_figure` as an <svg> element to inline in a page: text drawn as paths
     (no font to fetch), no XML prolog, DOCTYPE or metadata."""
     import io
 
     import matplotlib
 
-    fig = loss_figure(reports, params)
+    fig = loss_figure(reports)
     out = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "nn-crosscheck"}):
         fig.savefig(out, format="svg", metadata={"Date": None})
@@ -38,7 +36,7 @@ def loss_svg(reports, params) -> str:
     return re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
 
 
-def loss_figure(reports, params):
+def loss_figure(reports):
     """Top: the logged MSE of every implementation over the 1000 epochs, overlaid. Bottom:
     |loss - reference loss| per logged epoch, log scale, against the same-dtype reference.
     A matplotlib Figure made without pyplot: no backend is chosen or changed, none is needed."""
@@ -48,11 +46,11 @@ def loss_figure(reports, params):
     epochs = np.arange(N_LOGGED) * LOG_EVERY
     fig = Figure(figsize=(10, 8))
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
-    for r in (r for r in reports if r.trained):
-        losses = checks.train(r.case, params).losses
-        ref = checks.train(reference_case(r.case.dtype), params).losses
-        style = "-" if r.case.dtype == "float64" else "--"
-        (line,) = top.plot(epochs, losses, style, label=r.case.id, alpha=0.8)
+    logged = [(r.case, c) for r in reports for c in r.checks if c.quantity == "loss_log" and not c.note]
+    for case, check in logged:  # the losses as judged (the run may have been made in a worker)
+        losses, ref = check.got, check.expected
+        style = "-" if case.dtype == "float64" else "--"
+        (line,) = top.plot(epochs, losses, style, label=case.id, alpha=0.8)
         diff = np.abs(losses - ref)
         # Exact agreement has no place on a log scale: drawn at the axis floor, marked "0".
         bottom.plot(

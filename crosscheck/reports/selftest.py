@@ -18,6 +18,7 @@ def render(results: list[dict]) -> str:
     for r in results:
         ratio = "inf" if r["ratio"] is None else f"{r['ratio']:.3g}"
         note = f"narrow margin (< {NARROW:g}x); " if r["narrow"] else ""
+        note = f"ended early: {r['ended']}; " if r.get("ended") else note
         made_from = r["case"].split("~")[0]
         rows.append((r["name"], made_from, "yes" if r["caught"] else "NO", r["check"] or "-", ratio,
                      note + r["description"]))  # fmt: skip

@@ -1,0 +1,289 @@
+"""Implementations in worker processes: each task (one implementation through compare's checks,
+or one mutant of the self-test) runs in a process of a pool, at most `jobs` at once, longest
+expected first.
+
+The pool is pebble's ProcessPool, its processes started with spawn, so that a worker imports
+only the frameworks of the tasks it is given, and inherits no state of the parent's. The pool
+ends a task that runs past its time limit, and tells a worker that died (a segfault, os._exit)
+from a task that raised: either is a `Failed` result saying what happened, and the other tasks
+still run. What every task of a dtype is judged against, the reference's training run and its
+amplification, is computed once, by a worker while the parent selects the cases, and handed to
+every task (engine/shared.py). `jobs=1` runs every task here, in this process, one after
+another, as for debugging.
+"""
+
+import concurrent.futures
+import contextlib
+import gc
+import os
+import signal
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from nn_crosscheck import ports
+from nn_crosscheck.ports import registry
+
+from ..errors import UsageError
+from . import shared
+
+DEFAULT_TIMEOUT = 600.0  # seconds a task may run in a worker: TensorFlow eager takes ~20-60 s here
+DEFAULT_EXPECTED = 10.0  # seconds expected of a mode whose port declares nothing (EXPECTED_SECONDS)
+
+
+JOBS = "NN_CROSSCHECK_JOBS"  # the default number of workers, where set (the test suite: 1)
+
+
+def default_jobs() -> int:
+    """NN_CROSSCHECK_JOBS, else as many workers as this process may use cores."""
+    if os.environ.get(JOBS, "").strip():
+        try:
+            jobs = int(os.environ[JOBS])
+        except ValueError:
+            jobs = 0
+        if jobs < 1:
+            raise UsageError(f"{JOBS}={os.environ[JOBS]!r}: must be a whole number of workers, 1 or more")
+        return jobs
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A task that gave no result: its worker died, it ran out of time, or the worker raised
+    outside the checks (the task could not even be set up)."""
+
+    note: str
+    traceback: str = ""
+
+
+@dataclass
+class Timing:
+    """Where a run's time went: wall and CPU seconds (this process and its workers), and the
+    critical path: the busiest worker's seconds, the sum of the tasks it ran (their imports
+    included), with those tasks' names."""
+
+    jobs: int
+    wall: float = 0.0
+    cpu: float = 0.0
+    critical_path: float = 0.0
+    slowest: list[str] = field(default_factory=list)
+    tasks: dict[str, float] = field(default_factory=dict)  # task -> seconds in its worker
+
+    def to_json(self) -> dict:
+        return {"jobs": self.jobs, "wall_s": self.wall, "cpu_s": self.cpu,
+                "critical_path_s": self.critical_path, "critical_path": self.slowest,
+                "task_seconds": self.tasks}  # fmt: skip
+
+    def line(self) -> str:
+        where = "in this process" if self.jobs == 1 else f"{self.jobs} workers"
+        return (f"time: {self.wall:.1f} s wall, {self.cpu:.1f} s CPU, {where}; critical path "
+                f"{self.critical_path:.1f} s ({', '.join(self.slowest)})")  # fmt: skip
+
+
+def _nothing(*args) -> None:
+    pass
+
+
+def expected_seconds(framework: str, mode: str) -> float:
+    """About how long one task of this framework and mode takes (EXPECTED_SECONDS, a port's own
+    guess, per mode): only to start the longest first."""
+    return float(ports.info(framework).declared("EXPECTED_SECONDS", {}).get(mode, DEFAULT_EXPECTED))
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and of its children that have ended."""
+    try:
+        import resource
+    except ImportError:  # not Unix: this process only
+        return time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+class Workers:
+    """A pool for one command: `prepare` starts computing the reference's state for the dtypes
+    the command may need; `run` runs tasks (in order of the given list, results in that order).
+
+        with Workers(jobs, timeout) as workers:
+            workers.prepare(dtypes, params)
+            ...                      # select the cases: the state is computed meanwhile
+            results = workers.run(tasks, params, on_done)
+    """
+
+    def __init__(self, jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT):
+        self.jobs = default_jobs() if jobs is None else jobs
+        self.timeout = timeout
+        self.timing = Timing(self.jobs)
+        self._started, self._cpu = time.perf_counter(), _cpu_seconds()
+        self._pool = self._state = None
+        self._surveys: dict[str, concurrent.futures.Future] = {}
+        self._closed = False
+        self._busy: dict[int, list] = defaultdict(list)  # pid -> [(task id, seconds)]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, trace):
+        self.close(abort=kind is not None)
+
+    def _open(self):
+        if self._pool is None and self.jobs > 1:
+            import multiprocessing
+
+            from pebble import ProcessPool
+
+            self._pool = ProcessPool(max_workers=self.jobs, context=multiprocessing.get_context("spawn"),
+                                     initializer=_ignore_interrupts)  # fmt: skip
+        return self._pool
+
+    def prepare(self, dtypes: Sequence[str], params: dict, frameworks: Sequence[str] = ()) -> None:
+        """Start, in the workers, computing the reference's state for `dtypes`, and surveying
+        each of `frameworks` (importing it, its preflight, its declarations: `surveys`), longest
+        expected first, so that this process imports none of them."""
+        pool = self._open()
+        if pool is None:
+            return  # in this process, each run is made when first needed, then kept
+        specs = _specs()
+        if dtypes:
+            self._state = pool.schedule(shared.compute, (tuple(dtypes), params, specs))
+        for name in dict.fromkeys(_longest([n for n in frameworks if not ports.info(n).error])):
+            self._surveys[name] = pool.schedule(_survey, (name, specs))
+
+    def surveys(self) -> dict[str, dict]:
+        """{framework: survey} of the frameworks `prepare` was given (ports.registry.surveyed
+        takes it); empty in this process (jobs=1), where the parent imports them itself."""
+        found = {}
+        for name, future in self._surveys.items():
+            try:
+                found[name] = future.result()
+            except Exception as error:  # its worker died importing it (or ran out of time)
+                why = f"{name}: {_failure(error).note} while it was imported"
+                found[name] = registry.survey(None, {"available": False, "error": why})
+        return found
+
+    def run(
+        self, tasks: Sequence, params: dict, on_done: Callable = _nothing, on_start: Callable = _nothing
+    ) -> list:
+        """Each task's result (task.perform(params)), or a Failed, in the order of `tasks`;
+        `on_done(task, result, seconds)` as each finishes; in this process (jobs=1),
+        `on_start(task)` before each starts."""
+        if self._pool is None and self.jobs == 1:
+            return [self._here(task, params, on_start, on_done) for task in tasks]
+        pool = self._open()
+        state = self._state.result() if self._state is not None else {}
+        specs = _specs()
+        order = sorted(range(len(tasks)), key=lambda i: -expected_seconds(tasks[i].framework, tasks[i].mode))
+        futures = {
+            pool.schedule(_perform, (tasks[i], params, state, specs), timeout=self.timeout): i for i in order
+        }
+        results = [None] * len(tasks)
+        for future in concurrent.futures.as_completed(futures):
+            i = futures[future]
+            results[i], seconds = self._collect(future, tasks[i])
+            on_done(tasks[i], results[i], seconds)
+        return results
+
+    def _here(self, task, params: dict, on_start: Callable, on_done: Callable):
+        on_start(task)
+        start = time.perf_counter()
+        result = task.perform(params)
+        seconds = time.perf_counter() - start
+        self._busy[os.getpid()].append((task.id, seconds))
+        on_done(task, result, seconds)
+        return result
+
+    def _collect(self, future, task) -> tuple[object, float]:
+        try:
+            result, seconds, pid = future.result()
+        except concurrent.futures.TimeoutError:
+            self._busy[-id(future)].append((task.id, self.timeout))
+            return Failed(f"timed out after {self.timeout:g} s (--timeout)"), self.timeout
+        except Exception as error:
+            return _failure(error), float("nan")
+        self._busy[pid].append((task.id, seconds))
+        return result, seconds
+
+    def close(self, *, abort: bool = False) -> None:
+        """End the workers (at once when aborting: Ctrl-C, an error) and settle the timing."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._pool is not None:
+            if abort:
+                self._pool.stop()
+            else:
+                self._pool.close()
+            self._pool.join()
+            self._pool = None
+            gc.collect()  # the pool's locks are in reference cycles: freed now, not at exit
+        self.timing.wall = time.perf_counter() - self._started
+        self.timing.cpu = _cpu_seconds() - self._cpu
+        self.timing.tasks = {name: seconds for done in self._busy.values() for name, seconds in done}
+        if self._busy:
+            _, done = max(self._busy.items(), key=lambda item: sum(s for _, s in item[1]))
+            self.timing.critical_path = sum(s for _, s in done)
+            self.timing.slowest = [name for name, _ in done]
+
+
+def _longest(frameworks: Sequence[str]) -> list[str]:
+    """`frameworks`, the one of the longest expected case first, read from the ports' sources
+    (MODES, EXPECTED_SECONDS) without importing them."""
+    from nn_crosscheck.ports.registry import literal_assignments
+
+    def longest(name: str) -> float:
+        declared = literal_assignments(ports.info(name).module_name)
+        seconds = declared.get("EXPECTED_SECONDS", {})
+        return max(seconds.get(m, DEFAULT_EXPECTED) for m in declared.get("MODES", ("eager",)))
+
+    return sorted(frameworks, key=lambda name: -longest(name))
+
+
+def _survey(framework: str, specs: list[str]) -> dict:
+    """In a worker: import the framework, pin it and report it (precision.preflight), and read
+    its declarations, for the parent to select and name its cases with."""
+    from .precision import preflight
+
+    for spec in specs:
+        ports.load_spec(spec)
+    entry = preflight((framework,))[framework]
+    return registry.survey(ports.load(framework) if entry["available"] else None, entry)
+
+
+def _failure(error: BaseException) -> Failed:
+    from pebble import ProcessExpired
+
+    if isinstance(error, ProcessExpired):
+        code = error.exitcode
+        if code is not None and code < 0:
+            with contextlib.suppress(ValueError):
+                return Failed(f"worker died with signal {-code} ({signal.Signals(-code).name})")
+            return Failed(f"worker died with signal {-code}")
+        return Failed(f"worker exited with status {code} before returning (os._exit, or a crash)")
+    trace = getattr(error, "traceback", "")  # pebble keeps the worker's traceback as text
+    return Failed(f"the worker raised {type(error).__name__}: {error}", trace)
+
+
+def _specs() -> list[str]:
+    """The --port and NN_CROSSCHECK_PORTS specs registered here, for a worker to register too."""
+    return [info.spec for info in ports.PORTS.values() if info.spec and not info.error]
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C reaches the whole process group; the parent alone answers it, by
+    ending the workers (one line, exit 130), so a worker prints no traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _perform(task, params: dict, state: dict, specs: list[str]):
+    """In a worker: the registry as the parent's, the reference's state adopted, the task run."""
+    start = time.perf_counter()
+    for spec in specs:
+        ports.load_spec(spec)
+    shared.adopt(state, params)
+    ports.load(task.framework).pin_precision()  # as the parent's preflight pinned its own
+    result = task.perform(params)
+    return result, time.perf_counter() - start, os.getpid()
