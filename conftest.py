@@ -114,7 +114,8 @@ def pytest_collection_finish(session):  # after -k and -m have deselected what t
 
 def _start_fresh_compare(config) -> None:
     path = Path(tempfile.mkdtemp(prefix="nn-crosscheck-")) / "fresh.json"
-    argv = [sys.executable, "-m", "nn_crosscheck", "compare", *DETERMINISM_ARGS, "--json", str(path)]
+    command = [sys.executable, "-m", "nn_crosscheck", "compare", *DETERMINISM_ARGS]
+    argv = [*command, "--jobs", "2", "--json", str(path)]
     proc = subprocess.Popen(
         argv, cwd=Path(__file__).parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -132,7 +133,8 @@ def pytest_unconfigure(config):
 
 @pytest.fixture
 def fresh_process_compare(request) -> tuple[Path, tuple[str, ...]]:
-    """The JSON report of `crosscheck compare` run in a fresh process, and its arguments."""
+    """The JSON report of `crosscheck compare` run in a fresh process with two workers, and its
+    arguments (but --jobs)."""
     if _EARLY_RUN not in request.config.stash:
         _start_fresh_compare(request.config)
     proc, path = request.config.stash[_EARLY_RUN]

@@ -4,8 +4,8 @@ Runs `crosscheck compare --json` twice in fresh processes, with --jobs 1 (every 
 in one process, one after another) and with the default (a worker per core), and prints each
 one's wall time, CPU time and critical path (from its own JSON report, engine/workers.py), the
 ratio of the two wall times, the parallel run's wall time as a multiple of its critical path,
-and whether the two reports agree on every number (the verdict, every check, every
-implementation's predictions; train_seconds and the timing aside).
+each implementation's seconds in both, and whether the two reports agree on every number (the
+verdict, every check, every implementation's predictions; the seconds and the timing aside).
 Run: python scripts/measure_workers.py [compare's selection flags, e.g. --dtypes float64]
 """
 
@@ -23,6 +23,7 @@ def numbers(report: dict) -> dict:
     """What two runs must agree on: everything but timings."""
     for impl in report["implementations"]:
         impl.pop("train_seconds")
+        impl.pop("seconds")
     return {k: report[k] for k in ("verdict", "weights", "checks", "implementations", "divergence")}
 
 
@@ -43,6 +44,10 @@ def main(flags: list[str]) -> None:
         print(f"{name:>9}: {seconds:6.1f} s wall (command), {t['wall_s']:6.1f} s wall (reported), "
               f"{t['cpu_s']:6.1f} s CPU, {t['jobs']} job(s), critical path {t['critical_path_s']:.1f} s "
               f"({', '.join(t['critical_path'])}); verdict {report['verdict']}")  # fmt: skip
+    print("seconds of each implementation's checks (its framework's import included where first): "
+          "--jobs 1, default")  # fmt: skip
+    for one, other in zip(serial["implementations"], parallel["implementations"]):
+        print(f"  {one['id']:32} {one['seconds']:6.1f} {other['seconds']:6.1f}")
     t = parallel["timing"]
     print(f"default / --jobs 1 wall: {parallel_s / serial_s:.2f}x")
     print(f"default wall / its critical path: {t['wall_s'] / t['critical_path_s']:.2f}x (reported wall), "

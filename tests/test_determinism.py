@@ -1,4 +1,5 @@
-"""Two runs of `crosscheck compare --json` on the CPU give identical numbers (timings aside).
+"""Two runs of `crosscheck compare --json` on the CPU give identical numbers (timings aside): one
+in worker processes (--jobs 2), one in a single process (--jobs 1).
 
 The test runs float32 only, to keep the suite fast; `crosscheck compare --json` twice with both
 dtypes shows the same (docs/benchmarks.md says how it was checked)."""
@@ -13,16 +14,19 @@ from nn_crosscheck.cli import main
 def _numbers(report: dict) -> dict:
     for impl in report["implementations"]:
         impl.pop("train_seconds")
+        impl.pop("seconds")
     return {k: report[k] for k in ("verdict", "weights", "checks", "implementations", "divergence")}
 
 
 @pytest.mark.fresh_process_compare
 def test_two_cpu_runs_give_identical_json(tmp_path, capsys, fresh_process_compare):
-    """One run in a fresh process, one in this one: every error, ratio and prediction is equal."""
+    """One run in a fresh process with two workers, one in this process alone: every error, ratio
+    and prediction is equal."""
     (first, argv), second = fresh_process_compare, tmp_path / "b.json"
-    assert main(["compare", *argv, "--json", str(second)]) == 0
+    assert main(["compare", *argv, "--jobs", "1", "--json", str(second)]) == 0
     capsys.readouterr()
     a, b = (json.loads(p.read_text()) for p in (first, second))
+    assert (a["timing"]["jobs"], b["timing"]["jobs"]) == (2, 1)
     assert a["environment"] == b["environment"]
     assert _numbers(a) == _numbers(b)
 

@@ -4,6 +4,7 @@ are those of one process (tests/test_determinism.py compares the numbers)."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -64,7 +65,7 @@ def test_a_worker_killed_by_a_signal_is_named_by_it(tmp_path):
 # Ctrl-C's default action restored, then the command: a test runner may have started this process
 # with SIGINT ignored, which its children would inherit.
 INTERRUPTIBLE = (
-    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+    "import os, signal as s, sys; s.signal(s.SIGINT, s.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
 )
 
 

@@ -10,7 +10,7 @@ from nn_crosscheck.ports import DTYPES
 from ..engine.cases import select
 from ..engine.overflow import describe, first_overflow
 from ..engine.suite import CaseReport, CaseTask, ended_early
-from ..engine.workers import Failed, Workers
+from ..engine.workers import Failed, Workers, plan
 from ..errors import UsageError
 from ..reports import compare as report
 from ..reports.json import write_json
@@ -82,19 +82,20 @@ def run_all(cases, params, quiet: bool, exact: bool = False, workers: Workers | 
                   file=sys.stderr, flush=True)  # fmt: skip
 
     def finished(task, result, seconds) -> None:
-        done[0] += 1
-        if not quiet:
-            verdict = result.verdict if isinstance(result, CaseReport) else "ERROR"
-            took = f" ({seconds:.1f} s)" if seconds == seconds else ""  # nan: its worker died
-            line = f"[{done[0]}/{len(cases)}] {task.id}: {verdict}{took}"
-            print(line, file=sys.stderr, flush=True)
+        for case, r in zip(task.cases, result if isinstance(result, list) else [result] * task.size):
+            done[0] += 1
+            if not quiet:
+                said = "ERROR" if isinstance(r, Failed) else f"{r.verdict} ({r.seconds:.1f} s)"
+                print(f"[{done[0]}/{len(cases)}] {case.id}: {said}", file=sys.stderr, flush=True)
 
-    tasks = [CaseTask.of(case, exact) for case in cases]
+    groups = plan(cases, workers.jobs) if not serial else [(case,) for case in cases]
+    tasks = [CaseTask.of(group, exact) for group in groups]
     results = workers.run(tasks, params, on_done=finished, on_start=started)
-    reports = [
-        ended_early(case, result.note, result.traceback) if isinstance(result, Failed) else result
-        for case, result in zip(cases, results)
-    ]
+    found = {}
+    for task, result in zip(tasks, results):
+        for case, r in zip(task.cases, result if isinstance(result, list) else [result] * task.size):
+            found[case] = ended_early(case, r.note, r.traceback) if isinstance(r, Failed) else r
+    reports = [found[case] for case in cases]
     for case, r in zip(cases, reports):
         r.case = case  # the selection's own, its port loaded here
     report.mark_compiled_only(reports)

@@ -53,18 +53,18 @@ def baseline_failures(mutants, workers: Workers) -> list[str]:
     mode a mutant runs in: the lines of every one that is not a PASS (a self-test on a port that
     already disagrees would prove nothing: its mutants would be "caught" by its own bug)."""
     from ..engine.cases import Case
-    from ..engine.suite import CaseReport, CaseTask, ended_early
+    from ..engine.suite import CaseTask, ended_early
     from ..reports.compare import divergence_line, failure_lines, verdict_line
 
     bases = list(dict.fromkeys(Case(m.framework, "cpu", m.dtype, m.mode) for m in mutants))
-    results = workers.run([CaseTask.of(case) for case in bases], SHARED_WEIGHTS)
-    reports = [r if isinstance(r, CaseReport) else ended_early(c, r.note) for c, r in zip(bases, results)]
+    results = workers.run([CaseTask.of([case]) for case in bases], SHARED_WEIGHTS)
+    reports = [r[0] if isinstance(r, list) else ended_early(c, r.note) for c, r in zip(bases, results)]
     bad = [r for r in reports if r.verdict != "PASS"]
     lines = [line for r in bad for line in [*failure_lines(r), divergence_line(r)] if line]
     return [verdict_line(bad), *(f"  {line}" for line in lines)] if bad else []
 
 
-def ended_early(mutant, failed: Failed) -> dict:
+def unfinished(mutant, failed: Failed) -> dict:
     """A mutant whose run gave no result (its worker died or ran out of time): not caught."""
     from ..engine.cases import Case
 
@@ -100,7 +100,7 @@ def run(args) -> int:
                 print(f"[{done[0]}/{len(mutants)}] {task.name}: {caught}", file=sys.stderr, flush=True)
 
         found = workers.run([MutantTask.of(m) for m in mutants], SHARED_WEIGHTS, on_done=finished)
-    results = [ended_early(m, r) if isinstance(r, Failed) else r for m, r in zip(mutants, found)]
+    results = [unfinished(m, r) if isinstance(r, Failed) else r for m, r in zip(mutants, found)]
     print(render(results))
     survivors = [r["name"] for r in results if not r["caught"]]
     if args.json:

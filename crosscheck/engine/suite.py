@@ -1,6 +1,7 @@
 """One implementation through every check family: what `crosscheck compare` reports per row."""
 
 import math
+import time
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -37,6 +38,7 @@ class CaseReport:
     exact: dict = field(default_factory=dict)  # --exact: distances from the exact value, in ulps
     warnings: dict = field(default_factory=dict)  # "Category: message": how often the port warned
     ended: str = ""  # what ended the run before it gave a result (its worker died, a timeout)
+    seconds: float = math.nan  # how long run_case took, the framework's import included if first
 
     @property
     def passed(self) -> bool:
@@ -100,25 +102,28 @@ def run_case(case: Case, params: Params, *, exact: bool = False) -> CaseReport:
 
 @dataclass(frozen=True)
 class CaseTask:
-    """run_case for one case, in this process or in a worker (engine/workers.py), which gets the
-    task by pickling: the case is held without its loaded port."""
+    """run_case for some cases, one after another, in this process or in a worker
+    (engine/workers.py), which gets the task by pickling: each case held without its port."""
 
-    case: Case
+    cases: tuple[Case, ...]
     exact: bool = False
 
     @classmethod
-    def of(cls, case: Case, exact: bool = False) -> "CaseTask":
-        return cls(replace(case), exact)
+    def of(cls, cases, exact: bool = False) -> "CaseTask":
+        return cls(tuple(replace(case) for case in cases), exact)
 
-    framework = property(lambda self: self.case.framework)
-    mode = property(lambda self: self.case.mode)
-    id = property(lambda self: self.case.id)
+    framework = property(lambda self: self.cases[0].framework)
+    mode = property(lambda self: self.cases[0].mode)
+    size = property(lambda self: len(self.cases))
+    id = property(lambda self: ", ".join(case.id for case in self.cases))
 
-    def perform(self, params: Params) -> CaseReport:
-        case = replace(self.case)  # its port loaded here, not carried back
-        report = run_case(case, params, exact=self.exact)
-        report.case = replace(case)
-        return report
+    def perform(self, params: Params) -> list[CaseReport]:
+        reports = []
+        for case in map(replace, self.cases):  # each port loaded here, not carried back
+            start = time.perf_counter()
+            reports.append(run_case(case, params, exact=self.exact))
+            reports[-1].case, reports[-1].seconds = replace(case), time.perf_counter() - start
+        return reports
 
 
 def ended_early(case: Case, note: str, trace: str = "") -> CaseReport:

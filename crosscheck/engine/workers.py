@@ -94,6 +94,23 @@ def expected_seconds(framework: str, mode: str) -> float:
     return float(ports.info(framework).declared("EXPECTED_SECONDS", {}).get(mode, DEFAULT_EXPECTED))
 
 
+def plan(cases: Sequence, jobs: int) -> list[tuple]:
+    """The cases in groups to run one group a task: those of one framework and mode together,
+    in one worker, where they share what a framework does once per process (its import, its
+    compilation caches, the float64 finite differences both dtypes are judged by), except where
+    the group is expected to take more than a worker's share of the whole, whose cases then go
+    each alone (TensorFlow's eager mode on two cores). In the order of `cases`, first seen first."""
+    groups: dict[tuple, list] = {}
+    for case in cases:
+        groups.setdefault((case.framework, case.mode), []).append(case)
+    seconds = {key: expected_seconds(*key) * len(group) for key, group in groups.items()}
+    share = sum(seconds.values()) / max(jobs, 1)
+    found = []
+    for key, group in groups.items():
+        found += [tuple(group)] if seconds[key] <= share or len(group) == 1 else [(c,) for c in group]
+    return found
+
+
 def _cpu_seconds() -> float:
     """CPU seconds of this process and of its children that have ended."""
     try:
@@ -176,10 +193,11 @@ class Workers:
         pool = self._open()
         state = self._state.result() if self._state is not None else {}
         specs = _specs()
-        order = sorted(range(len(tasks)), key=lambda i: -expected_seconds(tasks[i].framework, tasks[i].mode))
-        futures = {
-            pool.schedule(_perform, (tasks[i], params, state, specs), timeout=self.timeout): i for i in order
-        }
+        order = sorted(range(len(tasks)), key=lambda i: -_expected(tasks[i]))
+        futures = {}
+        for i in order:  # a task of several cases may take the time of each
+            limit = self.timeout * _size(tasks[i])
+            futures[pool.schedule(_perform, (tasks[i], params, state, specs), timeout=limit)] = i
         results = [None] * len(tasks)
         for future in concurrent.futures.as_completed(futures):
             i = futures[future]
@@ -200,8 +218,10 @@ class Workers:
         try:
             result, seconds, pid = future.result()
         except concurrent.futures.TimeoutError:
-            self._busy[-id(future)].append((task.id, self.timeout))
-            return Failed(f"timed out after {self.timeout:g} s (--timeout)"), self.timeout
+            limit = self.timeout * _size(task)
+            self._busy[-id(future)].append((task.id, limit))
+            each = f" {self.timeout:g} s for each of {_size(task)} cases" if _size(task) > 1 else ""
+            return Failed(f"timed out after {limit:g} s (--timeout{each})"), limit
         except Exception as error:
             return _failure(error), float("nan")
         self._busy[pid].append((task.id, seconds))
@@ -227,6 +247,14 @@ class Workers:
             _, done = max(self._busy.items(), key=lambda item: sum(s for _, s in item[1]))
             self.timing.critical_path = sum(s for _, s in done)
             self.timing.slowest = [name for name, _ in done]
+
+
+def _size(task) -> int:
+    return getattr(task, "size", 1)
+
+
+def _expected(task) -> float:
+    return expected_seconds(task.framework, task.mode) * _size(task)
 
 
 def _longest(frameworks: Sequence[str]) -> list[str]:

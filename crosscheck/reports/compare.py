@@ -92,6 +92,7 @@ def to_json(reports: list[CaseReport], preflight: dict, weights: dict, timing=No
                 "passed": r.passed,
                 "verdict": r.verdict.lower(),
                 "train_seconds": r.train_seconds,
+                "seconds": r.seconds,  # its whole run of the checks, the framework's import included if first
                 "emily": r.emily,
                 "frank": r.frank,
                 "accuracy_vs_float64": r.accuracy or None,

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "examples" / "homework"))
-from homework import forward, loss_and_grads  # noqa: E402, F401
+from homework import forward, loss_and_grads  # noqa: F401
 
 NAME = "segfaults"
 DTYPES = ("float64",)
