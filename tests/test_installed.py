@@ -90,7 +90,7 @@ def test_the_wheel_installs_one_top_level_name_holding_every_module(wheel):
 
 def test_the_installed_wheel_runs_from_anywhere(wheel, tmp_path):
     """A regular (non-editable) install, alone on the path: the package imports no framework
-    and no generic name, and its command compares the reference with itself."""
+    and no generic name, and its command compares the reference with itself, in workers."""
     site = tmp_path / "site"
     pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", site, wheel]
     install = _run(pip, tmp_path)
@@ -106,9 +106,10 @@ def test_the_installed_wheel_runs_from_anywhere(wheel, tmp_path):
     assert where.returncode == 0, where.stderr
     assert where.stdout.splitlines() == [str(site / "nn_crosscheck" / "__init__.py"), "[]"]
     argv = [sys.executable, "-m", "nn_crosscheck", "compare", "--frameworks", "numpy", "--dtypes", "float64"]
-    compare = _run([*argv, "--quiet"], tmp_path, env=env)
+    compare = _run([*argv, "--quiet", "--jobs", "2"], tmp_path, env=env)  # its workers find it too
     assert compare.returncode == 0, compare.stdout + compare.stderr
     assert "numpy-cpu-float64" in compare.stdout
+    assert "2 workers" in compare.stdout.splitlines()[-2]
 
 
 # The user's project: its own modules under the three generic names, its own test of them, and

@@ -79,9 +79,12 @@ class Timing:
                 "task_seconds": self.tasks}  # fmt: skip
 
     def line(self) -> str:
-        where = "in this process" if self.jobs == 1 else f"{self.jobs} workers"
-        return (f"time: {self.wall:.1f} s wall, {self.cpu:.1f} s CPU, {where}; critical path "
-                f"{self.critical_path:.1f} s ({', '.join(self.slowest)})")  # fmt: skip
+        if self.jobs == 1:
+            return f"time: {self.wall:.1f} s wall, {self.cpu:.1f} s CPU, in this process"
+        more = len(self.slowest) - 3
+        ran = ", ".join(self.slowest[:3]) + (f" and {more} more" if more > 0 else "")
+        return (f"time: {self.wall:.1f} s wall, {self.cpu:.1f} s CPU, {self.jobs} workers; critical path "
+                f"{self.critical_path:.1f} s (the busiest worker: {ran})")  # fmt: skip
 
 
 def _nothing(*args) -> None:

@@ -252,7 +252,8 @@ def verdict_line(reports: list[CaseReport]) -> str:
 
 
 def render(reports: list[CaseReport], preflight: dict, weights: dict, notes: list[str], timing=None) -> str:
-    """The whole compare report as text; its last line where the time went (engine/workers.py)."""
+    """The whole compare report as text: the table, where the time went (engine/workers.py),
+    and the verdict, last."""
     return "\n".join(
         [
             "nn-crosscheck compare: every implementation against the NumPy reference in the same dtype",
@@ -261,7 +262,7 @@ def render(reports: list[CaseReport], preflight: dict, weights: dict, notes: lis
             "",
             *table_lines(reports),
             "",
-            verdict_line(reports),
             *([timing.line()] if timing is not None else []),
+            verdict_line(reports),
         ]
     )
