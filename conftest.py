@@ -7,6 +7,7 @@ any test runs (nn_crosscheck.engine.precision), and the header says what is in f
 
 import contextlib
 import functools
+import importlib.util
 import io
 import json
 import os
@@ -92,6 +93,8 @@ def case(request):
 _EARLY_RUN = pytest.StashKey[tuple]()
 # float32 on the CPU: the dtype where a reordered sum would show first, at half the cost of both.
 DETERMINISM_ARGS = ("--devices", "cpu", "--dtypes", "float32", "--quiet")
+# The fresh run's workers: two, where pebble is installed (not in a plain checkout's bare venv).
+FRESH_JOBS = 2 if importlib.util.find_spec("pebble") else 1
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
@@ -115,7 +118,7 @@ def pytest_collection_finish(session):  # after -k and -m have deselected what t
 def _start_fresh_compare(config) -> None:
     path = Path(tempfile.mkdtemp(prefix="nn-crosscheck-")) / "fresh.json"
     command = [sys.executable, "-m", "nn_crosscheck", "compare", *DETERMINISM_ARGS]
-    argv = [*command, "--jobs", "2", "--json", str(path)]
+    argv = [*command, "--jobs", str(FRESH_JOBS), "--json", str(path)]
     proc = subprocess.Popen(
         argv, cwd=Path(__file__).parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )

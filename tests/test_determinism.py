@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from conftest import FRESH_JOBS
 from nn_crosscheck.cli import main
 
 
@@ -26,7 +27,7 @@ def test_two_cpu_runs_give_identical_json(tmp_path, capsys, fresh_process_compar
     assert main(["compare", *argv, "--jobs", "1", "--json", str(second)]) == 0
     capsys.readouterr()
     a, b = (json.loads(p.read_text()) for p in (first, second))
-    assert (a["timing"]["jobs"], b["timing"]["jobs"]) == (2, 1)
+    assert (a["timing"]["jobs"], b["timing"]["jobs"]) == (FRESH_JOBS, 1)
     assert a["environment"] == b["environment"]
     assert _numbers(a) == _numbers(b)
 

@@ -15,6 +15,7 @@ import pytest
 from nn_crosscheck.cli import main
 from nn_crosscheck.engine import workers
 
+needs_pebble = pytest.mark.skipif(not workers.have_pool(), reason="worker processes need pebble")
 OUTSIDE = Path(__file__).parent / "outside"
 COMMAND = [sys.executable, "-m", "nn_crosscheck"]
 
@@ -24,6 +25,7 @@ def _run(argv, cwd):
     return subprocess.run([*COMMAND, *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
+@needs_pebble
 def test_a_worker_that_dies_and_one_out_of_time_are_error_rows(tmp_path):
     """os._exit(1) in train, and a train that sleeps past --timeout 5: each an ERROR row naming
     what happened, the others PASS, exit 1, no traceback, the JSON written (from a directory
@@ -53,6 +55,7 @@ def test_a_worker_that_dies_and_one_out_of_time_are_error_rows(tmp_path):
     assert data["timing"]["jobs"] == 2
 
 
+@needs_pebble
 def test_a_worker_killed_by_a_signal_is_named_by_it(tmp_path):
     """A segfault, as a broken extension would: the signal by number and name."""
     port = OUTSIDE / "segfaults_in_train.py"
@@ -76,6 +79,7 @@ def _group(pid: int) -> list[str]:
     return [line for line in ps.stdout.strip().splitlines() if line.split()[1][0] != "Z"]
 
 
+@needs_pebble
 def test_ctrl_c_ends_every_worker_with_one_line(tmp_path):
     """SIGINT to the whole process group (what a terminal's Ctrl-C sends) while a worker runs:
     one line, exit 130, no process of the group left."""
@@ -119,3 +123,17 @@ def test_the_longest_expected_cases_start_first():
     """Ordering only: TensorFlow's eager mode is declared the slowest of the built-in ports."""
     assert workers.expected_seconds("tensorflow", "eager") > workers.expected_seconds("torch", "eager")
     assert workers.expected_seconds("numpy", "eager") < workers.DEFAULT_EXPECTED
+
+
+def test_without_pebble_the_default_runs_here_and_says_why(monkeypatch, capsys):
+    """A plain checkout with only numpy: compare still runs, in this process, and says so; asking
+    for workers by --jobs is a usage error naming what is missing."""
+    monkeypatch.setattr(workers, "have_pool", lambda: False)
+    monkeypatch.setenv("NN_CROSSCHECK_JOBS", "")
+    monkeypatch.setattr(workers, "default_jobs", lambda: 2)
+    assert main(["compare", "--frameworks", "numpy", "--dtypes", "float64", "--quiet"]) == 0
+    assert "in this process (pebble is not installed: pip install pebble for worker processes)" in (
+        capsys.readouterr().out
+    )
+    assert main(["compare", "--frameworks", "numpy", "--jobs", "2", "--quiet"]) == 2
+    assert "--jobs 2: worker processes need the package pebble" in capsys.readouterr().err

@@ -15,6 +15,7 @@ another, as for debugging.
 import concurrent.futures
 import contextlib
 import gc
+import importlib.util
 import os
 import signal
 import time
@@ -72,6 +73,7 @@ class Timing:
     critical_path: float = 0.0
     slowest: list[str] = field(default_factory=list)
     tasks: dict[str, float] = field(default_factory=dict)  # task -> seconds in its worker
+    note: str = ""  # why there are no workers where some were expected
 
     def to_json(self) -> dict:
         return {"jobs": self.jobs, "wall_s": self.wall, "cpu_s": self.cpu,
@@ -80,11 +82,17 @@ class Timing:
 
     def line(self) -> str:
         if self.jobs == 1:
-            return f"time: {self.wall:.1f} s wall, {self.cpu:.1f} s CPU, in this process"
+            why = f" ({self.note})" if self.note else ""
+            return f"time: {self.wall:.1f} s wall, {self.cpu:.1f} s CPU, in this process{why}"
         more = len(self.slowest) - 3
         ran = ", ".join(self.slowest[:3]) + (f" and {more} more" if more > 0 else "")
         return (f"time: {self.wall:.1f} s wall, {self.cpu:.1f} s CPU, {self.jobs} workers; critical path "
                 f"{self.critical_path:.1f} s (the busiest worker: {ran})")  # fmt: skip
+
+
+def have_pool() -> bool:
+    """Whether pebble, which runs the workers, is installed (a plain checkout may lack it)."""
+    return importlib.util.find_spec("pebble") is not None
 
 
 def _nothing(*args) -> None:
@@ -135,9 +143,15 @@ class Workers:
     """
 
     def __init__(self, jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT):
-        self.jobs = default_jobs() if jobs is None else jobs
-        self.timeout = timeout
-        self.timing = Timing(self.jobs)
+        self.jobs, self.timeout, note = default_jobs() if jobs is None else jobs, timeout, ""
+        if self.jobs > 1 and not have_pool():
+            if jobs is not None:
+                raise UsageError(
+                    f"--jobs {jobs}: worker processes need the package pebble (a dependency of "
+                    "nn-crosscheck: pip install pebble); --jobs 1 runs here"
+                )
+            self.jobs, note = 1, "pebble is not installed: pip install pebble for worker processes"
+        self.timing = Timing(self.jobs, note=note)
         self._started, self._cpu = time.perf_counter(), _cpu_seconds()
         self._pool = self._state = None
         self._surveys: dict[str, concurrent.futures.Future] = {}
