@@ -25,3 +25,5 @@ Nothing here names a framework: what is framework-specific (label, modes, the co
 native layout, bench variants) is declared by the port and read through ports.PortInfo.
 Imports flow one way: reference <- ports <- crosscheck <- tests and the command line.
 """
+
+__version__ = "0.1.0"  # pyproject.toml reads it (crosscheck --version)

@@ -6,17 +6,49 @@ Exit status: 0 when everything agrees, 1 when anything disagrees, 2 for bad usag
 import argparse
 import importlib
 import sys
+import textwrap
 from collections.abc import Callable
 
 from nn_crosscheck import ports
 from nn_crosscheck.ports import DEVICES, DTYPES, PortError
 from nn_crosscheck.reference.pipes import quietly_on_broken_pipe
 
+from . import __version__
 from .errors import UsageError
 
 
 def _modes() -> tuple[str, ...]:
     return tuple(dict.fromkeys(mode for name in ports.names() for mode in ports.info(name).modes))
+
+
+def _declared_modes() -> tuple[str, ...]:
+    """The modes the ports' sources declare, read without importing any (for --help)."""
+    from nn_crosscheck.ports.registry import literal_assignments
+
+    sources = (literal_assignments(ports.info(name).module_name) for name in ports.names())
+    return tuple(dict.fromkeys(mode for found in sources for mode in found.get("MODES", ("eager",))))
+
+
+EXIT_STATUS = (
+    "exit status: 0 when everything agrees, 1 when anything disagrees or a port raised, 2 for bad "
+    "usage, 130 when interrupted"
+)
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Descriptions wrapped, as argparse wraps them; text of several lines (the epilog: exit
+    status and examples) kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _epilog(*examples: str, status: str = EXIT_STATUS) -> dict:
+    """A command's closing lines: its exit status (wrapped) and examples, one a line."""
+    lines = [*textwrap.wrap(status, 78), "", "examples:", *(f"  {e}" for e in examples)]
+    return {"epilog": "\n".join(lines), "formatter_class": _Formatter}
 
 
 def _names(kind: str, valid: Callable[[], tuple[str, ...]]):
@@ -64,16 +96,17 @@ def _selection_options(parser: argparse.ArgumentParser, **defaults: str) -> None
     """--frameworks, --devices, --dtypes, --modes: the same four flags for every command, each a
     comma list; `defaults` overrides the help text of a flag whose default differs."""
     flags = {
-        "frameworks": ("framework", ports.names, "all available"),
-        "devices": ("device", lambda: DEVICES, "all present"),
-        "dtypes": ("dtype", lambda: DTYPES, ",".join(DTYPES)),
-        "modes": ("mode", _modes, "all of each framework"),
+        "frameworks": ("framework", ports.names, ports.names(), "all available"),
+        "devices": ("device", lambda: DEVICES, DEVICES, "all present"),
+        "dtypes": ("dtype", lambda: DTYPES, DTYPES, ",".join(DTYPES)),
+        "modes": ("mode", _modes, _declared_modes(), "all of each framework"),
     }
-    for flag, (kind, valid, default) in flags.items():
+    for flag, (kind, valid, shown, default) in flags.items():
         parse = _names(kind, valid)
         parser.add_argument(
-            f"--{flag}", type=parse, help=f"comma list; default: {defaults.get(flag, default)}"
-        )
+            f"--{flag}", type=parse, metavar=kind.upper() + ",...",
+            help=f"comma list of {', '.join(shown)}; default: {defaults.get(flag, default)}",
+        )  # fmt: skip
         # The singular spellings some commands once had, kept working but not advertised.
         parser.add_argument(f"--{kind}", dest=flag, type=parse, help=argparse.SUPPRESS)
     _port_option(parser)
@@ -139,9 +172,13 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="crosscheck",
-        description="The article's network in NumPy, PyTorch and JAX (and any port you point it at), "
-        "checked to agree.",
-    )
+        description="The network of 'An Introduction to Neural Networks' in NumPy (the reference), "
+        f"PyTorch, JAX, TensorFlow and a scalar autograd engine, and in any port you point it at "
+        f"(registered here: {', '.join(ports.names())}), checked to agree.",
+        **_epilog("crosscheck compare", "crosscheck compare --port my_port.py --frameworks mine",
+                  "crosscheck COMMAND --help"),
+    )  # fmt: skip
+    parser.add_argument("--version", action="version", version=f"crosscheck {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_compare(sub)
     for add in (_add_report, _add_selftest, _add_bench, _add_sweep, _add_article):
@@ -150,13 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_compare(sub) -> None:
-
     compare = sub.add_parser(
         "compare",
         help="every framework x device x dtype against the reference, in one table",
         description="Run the forward, gradient and training checks for every available framework x "
-        "device x dtype and print one table. Exit 0 if all agree, 1 if any disagrees, 2 for bad usage.",
-    )
+        "device x dtype x mode and print one table, each implementation in a worker process.",
+        **_epilog("crosscheck compare", "crosscheck compare --frameworks numpy,torch --dtypes float64",
+                  "crosscheck compare --port my_port.py --frameworks mine --repro bundle"),
+    )  # fmt: skip
     _compare_options(compare)
     compare.add_argument("--html", metavar="PATH.html", help="also write the report as one HTML page")
 
@@ -168,8 +206,9 @@ def _add_report(sub) -> None:
         description="Run compare (the same checks, flags and table) and write its report as one HTML "
         "page that loads nothing from anywhere: the verdict, the network, the comparison table with the "
         "locator's sentence for a FAIL, the loss curves, each framework's code for one SGD step side by "
-        "side and the article's numbers. Exit 0 if all agree, 1 if any disagrees, 2 for bad usage.",
-    )
+        "side and the article's numbers.",
+        **_epilog("crosscheck report --html report.html", "crosscheck report --frameworks jax --html j.html"),
+    )  # fmt: skip
     _compare_options(report)
     report.add_argument("--html", metavar="PATH.html", required=True, help="write the HTML page here")
 
@@ -202,8 +241,11 @@ def _add_selftest(sub) -> None:
         "selftest",
         help="prove the checks catch each catalogued porting bug (mutation self-test)",
         description="Run each mutant (a correct port with one realistic bug) through the compare "
-        "checks. Exit 0 if every mutant is caught, 1 if any survives.",
-    )
+        "checks, after the unmutated ports themselves.",
+        **_epilog("crosscheck selftest", "crosscheck selftest --port my_port.py --frameworks mine",
+                  status="exit status: 0 when every mutant is caught, 1 when one survives or an unmutated "
+                  "port already disagrees, 2 for bad usage, 130 when interrupted"),
+    )  # fmt: skip
     _selection_options(selftest, devices="cpu (every mutant runs there)")
     _worker_options(selftest)
     _output_options(selftest)
@@ -214,8 +256,12 @@ def _add_bench(sub) -> None:
         "bench",
         help="time the 1000-epoch training in each framework's idioms",
         description="Time the article's training for each implementation and idiomatic mode: one warm-up, "
-        "then repeated timed runs (median, min, max), compile time apart, ratios to the NumPy reference.",
-    )
+        "then repeated timed runs (median, min, max), compile time apart, ratios to the NumPy reference; "
+        "in this process, one run at a time, so that no run disturbs another's timing.",
+        **_epilog("crosscheck bench --repeats 3", "crosscheck bench --frameworks numpy,torch --json b.json",
+                  status="exit status: 0 when every timed run agrees with the reference, 1 otherwise, 2 for "
+                  "bad usage, 130 when interrupted"),
+    )  # fmt: skip
     bench.add_argument("--repeats", type=int, default=5, help="timed runs after the warm-up (default 5)")
     bench.add_argument("--epochs", type=int, default=1000, help="epochs a run (default 1000, the article's)")
     _selection_options(bench, devices="cpu", modes="every variant")
@@ -229,9 +275,10 @@ def _add_sweep(sub) -> None:
         description="Train N networks (network i from the article's draw under seed FIRST + i) at once in "
         "every framework, vectorised and in chunks, and check that all agree on every network; then "
         "train a few again by each port's own train and check the batched results equal them. Or "
-        "combine the JSON reports of separate seed ranges (--merge). Exit 0 if all agree, 1 if any "
-        "disagrees, 2 for bad usage.",
-    )
+        "combine the JSON reports of separate seed ranges (--merge).",
+        **_epilog("crosscheck sweep --seeds 1000", "crosscheck sweep --seeds 500 --first-seed 500",
+                  "crosscheck sweep --merge a.json b.json"),
+    )  # fmt: skip
     sweep.add_argument(
         "--seeds", type=int, default=1000, metavar="N", help="number of networks (default 1000)"
     )
@@ -266,14 +313,17 @@ def _add_article(sub) -> None:
         "article",
         help="the article's worked examples and training, beside what each framework computes",
         description="A walk through the article: each worked example with the article's printed value "
-        "beside what numpy, torch and jax compute, then training side by side.",
-    )
+        "beside what each selected framework computes (by default every available one), then training "
+        "side by side.",
+        **_epilog("crosscheck article", "crosscheck article --frameworks numpy,torch --seed 3"),
+    )  # fmt: skip
     article.add_argument("--seed", type=_seed, help="train from the article's draw under this seed")
     _selection_options(
         article, devices="cpu (one device)", dtypes="float64 (one dtype)", modes="each default"
     )
 
 
+COMMANDS = ("compare", "report", "selftest", "bench", "sweep", "article")
 INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
 
 
@@ -292,7 +342,8 @@ def _run(argv: list[str]) -> int:
     try:
         register_ports(argv)
     except PortError as error:
-        print(f"crosscheck: error: {error}", file=sys.stderr)
+        command = next((a for a in argv if a in COMMANDS), None)  # before parsing: the first name
+        print(f"crosscheck{f' {command}' if command else ''}: error: {error}", file=sys.stderr)
         return 2
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -31,8 +31,14 @@ REQUIRED = {
 }
 
 
+FROM_FILE = "nn_crosscheck_port_"  # the prefix of the name a port given as a file is imported under
+
+
 def where(module: ModuleType) -> str:
+    """The port as a message names it: its file where it was given as one, else its module."""
     path = getattr(module, "__file__", None)
+    if path and module.__name__.startswith(FROM_FILE):
+        return f"port file {path}"
     return f"port module {module.__name__}" + (f" ({path})" if path else "")
 
 

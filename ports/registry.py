@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from .adapter import Port
+from .adapter import FROM_FILE, Port
 from .protocol import DEVICES, DTYPES, PortError
 
 GROUP = "nn_crosscheck.ports"
@@ -232,7 +232,7 @@ def _import_file(path: Path) -> ModuleType:
         raise PortError(f"--port {path}: no such file")
     resolved = path.resolve()
     digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:8]
-    name = f"nn_crosscheck_port_{resolved.stem}_{digest}"
+    name = f"{FROM_FILE}{resolved.stem}_{digest}"
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, resolved)

@@ -3,8 +3,9 @@
 One class, `Value`, holds a number, the Values it was computed from (its parents) and the
 local derivative d(out)/d(parent) of each; `backward()` visits the graph in reverse topological
 order and applies the chain rule, parent.grad += local * out.grad. Nothing else is needed to
-get the article's nine partials: each line of the article's hand derivation (ARTICLE.md §5) is
-one local derivative below, and backward() multiplies them together.
+get the article's nine partials: each line of the article's backpropagation worked by hand
+(Victor Zhou, "An Introduction to Neural Networks", 2019, section "Training a Neural Network,
+Part 2") is one local derivative below, and backward() multiplies them together.
 
     operation          forward               local derivative(s)     the article's line it gives
     a + b              a + b                 1, 1                    d(sum_h1)/d(b1) = 1

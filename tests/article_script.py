@@ -1,7 +1,8 @@
-"""A second witness for `python -m nn_crosscheck.reference`: the article's companion script as ARTICLE.md §6
-describes it, transcribed as one straight run with no structure of our own (no partials
-function, no protocol), so that the reference's refactoring can be checked against it for any
-seed. It prints what the script prints."""
+"""A second witness for `python -m nn_crosscheck.reference`: the article's companion script
+(Victor Zhou, "An Introduction to Neural Networks", 2019: its `network.py`), transcribed as one
+straight run with no structure of our own (no partials function, no protocol), so that the
+reference's refactoring can be checked against it for any seed. It prints what the script
+prints."""
 
 import numpy as np
 

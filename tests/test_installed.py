@@ -10,6 +10,7 @@ the plugin loaded and inert, the plugin runs the families on its port when asked
 import functools
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -86,6 +87,19 @@ def test_the_wheel_installs_one_top_level_name_holding_every_module(wheel):
     }
     assert expected - set(recorded) == set()  # every module, and the report's templates
     assert "nn_crosscheck/reports/templates/report.html.j2" in expected
+
+
+def test_docs_ci_recipe_installs_the_wheel_with_its_test_extra(wheel, tmp_path):
+    """docs/ci.md's wheel recipe, its install line as written (resolved against what is
+    installed here, nothing fetched): the requirement is one pip accepts, the extra one the wheel
+    declares; no line installs the project by a bare name, which no index holds."""
+    recipe = (ROOT / "docs" / "ci.md").read_text()
+    assert '    pip install "$(ls dist/nn_crosscheck-*.whl)[test]"' in recipe
+    assert not re.search(r'pip install "nn-crosscheck\[[a-z,]+\]"', recipe)
+    dist = Path(wheel).parent
+    line = f'pip install --dry-run --no-index --find-links {dist} "$(ls {dist}/nn_crosscheck-*.whl)[test]"'
+    proc = _run(["bash", "-c", f"{sys.executable} -m {line}"], tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_the_installed_wheel_runs_from_anywhere(wheel, tmp_path):

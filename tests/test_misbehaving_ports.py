@@ -163,7 +163,7 @@ def test_a_syntax_error_is_one_line_naming_the_file_and_line(tmp_path):
     path.write_text('NAME = "homework"\n\ndef forward(:\n    pass\n')
     proc = _compare("compare", "--port", str(path), "--frameworks", "homework")
     assert proc.returncode == 2
-    assert proc.stderr.strip() == f"crosscheck: error: --port {path}:3: SyntaxError: invalid syntax"
+    assert proc.stderr.strip() == f"crosscheck compare: error: --port {path}:3: SyntaxError: invalid syntax"
 
 
 def test_selftest_refuses_a_port_that_already_disagrees():

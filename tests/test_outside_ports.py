@@ -118,7 +118,8 @@ def test_a_bad_port_is_one_line_and_exit_2(capsys, fixture, message):
     code, out, err = _run(capsys, "compare", "--port", str(OUTSIDE / fixture), "--quiet")
     assert code == 2, out + err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
-    assert err.startswith("crosscheck: error: ") and message in err
+    assert err.startswith("crosscheck compare: error: ") and message in err
+    assert "nn_crosscheck_port_" not in err  # the file, not the name it is imported under
     if fixture == "clashing.py":
         assert "clashes with 'numpy' from " in err and "(module nn_crosscheck.ports.numpy)" in err
 

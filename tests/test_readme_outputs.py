@@ -6,6 +6,7 @@ appear in the output in order. Whitespace runs count as one space (README wraps 
 the tables realign), and the seconds a training took are not compared.
 """
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -113,3 +114,24 @@ def test_a_failure_message_under_pytest():
     assert not loss_log.passed
     assert_shown("reversed-samples", loss_log.describe())
 
+
+
+def test_the_demo_runs_as_written_in_a_fresh_directory(tmp_path):
+    """README's failing-port demo, its lines run by bash as a user would paste them (the
+    directory made by its own first line), with /tmp/demo moved under this test's own."""
+    import shutil
+    import subprocess
+
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])  # its venv's
+    if shutil.which("crosscheck", path=path) is None:
+        pytest.skip("the crosscheck command is not installed (pip install -e .)")
+    intro = r"writing a reproduction bundle \(`--repro DIR`, below\):\n\n"
+    (block,) = re.findall(intro + r"((?:    .*\n)+)", README)
+    demo = tmp_path / "demo"
+    script = block.replace("    ", "", 1).replace("\n    ", "\n").replace(SHOWN_AS, str(demo))
+    assert script.startswith("mkdir -p ")
+    proc = subprocess.run(["bash", "-c", f"set -e\n{script}"], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PATH": path, "NN_CROSSCHECK_JOBS": "1"})  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # the slip is found: a FAIL, not a crash
+    assert "gradients [Alice/w2] homework-cpu-float64" in proc.stdout
+    assert (demo / "bundle" / "weights.json").is_file()

@@ -26,7 +26,8 @@ def render(results: list[dict], status: dict, repeats: int, epochs: int) -> str:
     env = environment(status)
     lines = [
         f"nn-crosscheck bench: {epochs} epochs x 4 samples from the shared weights,",
-        f"{repeats} timed runs after one warm-up; speedup = NumPy reference median / median;",
+        f"{repeats} timed run{'s' * (repeats != 1)} after one warm-up; "
+        "speedup = NumPy reference median / median;",
         "compile = warm-up - median",
         "",
         *table(COLUMNS, rows),

@@ -27,7 +27,7 @@ from . import compare
 from .compare import COLUMNS
 
 TEMPLATES = Path(__file__).parent / "templates"
-EXTRA = "pip install 'nn-crosscheck[html]'"
+EXTRA = "pip install jinja2 matplotlib (the project's 'html' extra)"
 
 
 def require_html(flag: str = "--html") -> None:

@@ -12,7 +12,7 @@ def require_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise UsageError("--plot needs matplotlib: pip install 'nn-crosscheck[plot]'") from None
+        raise UsageError("--plot needs matplotlib: pip install matplotlib (the 'plot' extra)") from None
 
 
 def plot_losses(reports, path: str) -> None:
