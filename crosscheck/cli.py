@@ -157,7 +157,8 @@ def _worker_options(parser: argparse.ArgumentParser, jobs="$NN_CROSSCHECK_JOBS, 
         "--timeout", type=_positive(float, "a number of seconds above 0"), metavar="S",
         default=DEFAULT_TIMEOUT,
         help=f"seconds an implementation may run in its worker before it is ended and reported as an "
-        f"ERROR (default {DEFAULT_TIMEOUT:g}; not enforced with --jobs 1)",
+        f"ERROR (default {DEFAULT_TIMEOUT:g}; cases sharing a worker have theirs each; not enforced "
+        "with --jobs 1)",
     )  # fmt: skip
 
 

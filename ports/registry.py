@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from . import adapter
 from .adapter import FROM_FILE, Port
 from .protocol import DEVICES, DTYPES, PortError
 
@@ -98,7 +99,7 @@ class PortInfo:
         a literal (`MODES = ("jit", "nojit")`), so a case keeps its id and a mode stays a known
         name; else `default`."""
         surveyed = SURVEYS.get(self.name)
-        if surveyed is not None and attribute in SURVEYED:
+        if surveyed is not None and surveyed["preflight"]["available"] and attribute in SURVEYED:
             return surveyed["declared"].get(attribute, default)
         try:
             return getattr(self.load(), attribute, default)
@@ -189,9 +190,14 @@ def survey(port: Port | None, preflight_entry: dict) -> dict:
 
 def _clash(new: PortInfo, old: PortInfo) -> str:
     return (
-        f"port name {new.name!r} from {new.source} (module {new.module_name}) clashes with "
-        f"{old.name!r} from {old.source} (module {old.module_name})"
+        f"port name {new.name!r} from {new.source} ({_origin(new)}) clashes with "
+        f"{old.name!r} from {old.source} ({_origin(old)})"
     )
+
+
+def _origin(port: PortInfo) -> str:
+    """Where a port's code is: its file where it was given as one, else its module."""
+    return f"file {port.spec}" if port.module_name.startswith(FROM_FILE) else f"module {port.module_name}"
 
 
 def _add(port: PortInfo) -> PortInfo:
@@ -274,7 +280,8 @@ def load_spec(spec: str, *, source: str = "--port") -> PortInfo:
     try:
         adapted(module)
     except PortError as error:
-        raise PortError(f"{where}: {error}") from None
+        said = str(error).removeprefix(f"{adapter.where(module)}: ") if is_file else str(error)
+        raise PortError(f"{where}: {said}") from None
     return _add(PortInfo(module.NAME, module=module.__name__, source=where, spec=spec))
 
 

@@ -105,7 +105,7 @@ def test_selftest_catches_every_protocol_mutant_on_the_homework_port(capsys, tmp
 @pytest.mark.parametrize(
     ("fixture", "message"),
     [
-        ("missing_train.py", "missing_train.py): missing train (a port defines NAME, forward"),
+        ("missing_train.py", "missing_train.py: missing train (a port defines NAME, forward"),
         (
             "wrong_signature.py",
             "forward(params, X) cannot be called as forward(params, X, *, dtype, device, mode)",

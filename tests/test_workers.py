@@ -72,6 +72,20 @@ INTERRUPTIBLE = (
 )
 
 
+@needs_pebble
+def test_a_worker_that_dies_blames_only_its_own_case(tmp_path):
+    """The two cases of one framework and mode share a worker; when it dies, each runs again
+    alone: the float32 case is judged (PASS), the float64 one is the ERROR."""
+    report = tmp_path / "r.json"
+    port = OUTSIDE / "segfaults_in_float64.py"
+    proc = _run(["compare", "--port", str(port), "--frameworks", "numpy,halfbroken", "--jobs", "2",
+                 "--json", str(report)], cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    verdicts = {i["id"]: i["verdict"] for i in json.loads(report.read_text())["implementations"]}
+    assert verdicts["halfbroken-cpu-float32"] == "pass" and verdicts["halfbroken-cpu-float64"] == "error"
+    assert "ERROR: 1 of 4 implementations ended early: halfbroken-cpu-float64" in proc.stdout
+
+
 def _group(pid: int) -> list[str]:
     """The live processes of the process group `pid` leads (a zombie has ended: it waits only to
     be reaped, by init where its parent has gone)."""
@@ -137,3 +151,19 @@ def test_without_pebble_the_default_runs_here_and_says_why(monkeypatch, capsys):
     )
     assert main(["compare", "--frameworks", "numpy", "--jobs", "2", "--quiet"]) == 2
     assert "--jobs 2: worker processes need the package pebble" in capsys.readouterr().err
+
+
+def test_the_cases_of_a_framework_and_mode_go_together_unless_too_long(monkeypatch):
+    """plan: a group is one worker's task unless it would take more than a worker's share."""
+    from types import SimpleNamespace as Case
+
+    seconds = {("tf", "eager"): 50, ("torch", "compile"): 10, ("halfbroken", "eager"): 0.1}
+    monkeypatch.setattr(workers, "expected_seconds", lambda framework, mode: seconds[(framework, mode)])
+    cases = [Case(framework=f, mode=m, dtype=d) for (f, m) in seconds for d in ("float32", "float64")]
+    ids = [[(c.framework, c.dtype) for c in group] for group in workers.plan(cases, jobs=2)]
+    assert ids == [
+        [("tf", "float32")], [("tf", "float64")],  # 100 s together, over the share of 60
+        [("torch", "float32"), ("torch", "float64")],
+        [("halfbroken", "float32"), ("halfbroken", "float64")],
+    ]  # fmt: skip
+    assert len(workers.plan(cases, jobs=16)) == 5  # a share of 7.5 s: only the cheapest stay together

@@ -82,6 +82,8 @@ def run_all(cases, params, quiet: bool, exact: bool = False, workers: Workers | 
                   file=sys.stderr, flush=True)  # fmt: skip
 
     def finished(task, result, seconds) -> None:
+        if isinstance(result, Failed) and task.size > 1:
+            return  # its cases run again, one by one (below)
         for case, r in zip(task.cases, result if isinstance(result, list) else [result] * task.size):
             done[0] += 1
             if not quiet:
@@ -91,15 +93,28 @@ def run_all(cases, params, quiet: bool, exact: bool = False, workers: Workers | 
     groups = plan(cases, workers.jobs) if not serial else [(case,) for case in cases]
     tasks = [CaseTask.of(group, exact) for group in groups]
     results = workers.run(tasks, params, on_done=finished, on_start=started)
+    found = _by_case(workers, tasks, results, params, finished)
+    reports = [found[case] for case in cases]
+    for case, r in zip(cases, reports):
+        r.case = case  # the selection's own (its port loaded here when the report needs it)
+    report.mark_compiled_only(reports)
+    return reports
+
+
+def _by_case(workers: Workers, tasks: list, results: list, params, finished) -> dict:
+    """{case: its report}, where a group whose worker died or ran out of time has had each of
+    its cases run again, alone, so that the one that ended it is named and the others judged."""
+    ended = [i for i, (t, r) in enumerate(zip(tasks, results)) if isinstance(r, Failed) and t.size > 1]
+    if ended:
+        again = [CaseTask.of([case], tasks[i].exact) for i in ended for case in tasks[i].cases]
+        kept = [i for i in range(len(tasks)) if i not in ended]
+        results = [results[i] for i in kept] + workers.run(again, params, on_done=finished)
+        tasks = [tasks[i] for i in kept] + again
     found = {}
     for task, result in zip(tasks, results):
         for case, r in zip(task.cases, result if isinstance(result, list) else [result] * task.size):
             found[case] = ended_early(case, r.note, r.traceback) if isinstance(r, Failed) else r
-    reports = [found[case] for case in cases]
-    for case, r in zip(cases, reports):
-        r.case = case  # the selection's own, its port loaded here
-    report.mark_compiled_only(reports)
-    return reports
+    return found
 
 
 def print_tracebacks(reports: list[CaseReport]) -> None:

@@ -23,6 +23,7 @@ def compute(dtypes: tuple[str, ...], params: dict, specs: list[str]) -> dict:
     for dtype in dict.fromkeys((*dtypes, FLOAT64)):
         case = reference_case(dtype)
         run = checks.timed_train(case, params)
+        checks.adopt_train(case, params, run)  # so that `adopt` here adds its warnings no second time
         amp = amplification(dtype, params) if dtype in dtypes else None
         state[dtype] = (run, dict(reference.warned.get(_key(case), {})), amp)
     return state

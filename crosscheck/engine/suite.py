@@ -110,6 +110,8 @@ class CaseTask:
 
     @classmethod
     def of(cls, cases, exact: bool = False) -> "CaseTask":
+        if any(case.port_override is not None for case in cases):
+            raise ValueError("a CaseTask is rebuilt from names: a case with port_override has none")
         return cls(tuple(replace(case) for case in cases), exact)
 
     framework = property(lambda self: self.cases[0].framework)

@@ -64,8 +64,9 @@ class Failed:
 @dataclass
 class Timing:
     """Where a run's time went: wall and CPU seconds (this process and its workers), and the
-    critical path: the busiest worker's seconds, the sum of the tasks it ran (their imports
-    included), with those tasks' names."""
+    critical path: the busiest worker's seconds, the sum of the tasks it ran (the imports within
+    them included; not the surveys and the reference's runs before them, nor a task whose worker
+    died), with those tasks' names."""
 
     jobs: int
     wall: float = 0.0
@@ -171,7 +172,7 @@ class Workers:
             from pebble import ProcessPool
 
             self._pool = ProcessPool(max_workers=self.jobs, context=multiprocessing.get_context("spawn"),
-                                     initializer=_ignore_interrupts)  # fmt: skip
+                                     initializer=_start_worker)  # fmt: skip
         return self._pool
 
     def prepare(self, dtypes: Sequence[str], params: dict, frameworks: Sequence[str] = ()) -> None:
@@ -183,9 +184,9 @@ class Workers:
             return  # in this process, each run is made when first needed, then kept
         specs = _specs()
         if dtypes:
-            self._state = pool.schedule(shared.compute, (tuple(dtypes), params, specs))
+            self._state = pool.schedule(shared.compute, (tuple(dtypes), params, specs), timeout=self.timeout)
         for name in dict.fromkeys(_longest([n for n in frameworks if not ports.info(n).error])):
-            self._surveys[name] = pool.schedule(_survey, (name, specs))
+            self._surveys[name] = pool.schedule(_survey, (name, specs), timeout=self.timeout)
 
     def surveys(self) -> dict[str, dict]:
         """{framework: survey} of the frameworks `prepare` was given (ports.registry.surveyed
@@ -194,8 +195,8 @@ class Workers:
         for name, future in self._surveys.items():
             try:
                 found[name] = future.result()
-            except Exception as error:  # its worker died importing it (or ran out of time)
-                why = f"{name}: {_failure(error).note} while it was imported"
+            except Exception as error:  # its worker died importing it, or it ran out of time
+                why = f"{name}: {_failure(error, self.timeout).note} while it was imported"
                 found[name] = registry.survey(None, {"available": False, "error": why})
         return found
 
@@ -208,7 +209,7 @@ class Workers:
         if self._pool is None and self.jobs == 1:
             return [self._here(task, params, on_start, on_done) for task in tasks]
         pool = self._open()
-        state = self._state.result() if self._state is not None else {}
+        state = self._shared_state()
         specs = _specs()
         order = sorted(range(len(tasks)), key=lambda i: -_expected(tasks[i]))
         futures = {}
@@ -222,6 +223,16 @@ class Workers:
             on_done(tasks[i], results[i], seconds)
         return results
 
+    def _shared_state(self) -> dict:
+        """The reference's state `prepare` started; where its worker failed, none: each worker
+        then makes the reference's runs itself (the same numbers, more time)."""
+        if self._state is None:
+            return {}
+        try:
+            return self._state.result()
+        except Exception:
+            return {}
+
     def _here(self, task, params: dict, on_start: Callable, on_done: Callable):
         on_start(task)
         start = time.perf_counter()
@@ -234,13 +245,14 @@ class Workers:
     def _collect(self, future, task) -> tuple[object, float]:
         try:
             result, seconds, pid = future.result()
-        except concurrent.futures.TimeoutError:
-            limit = self.timeout * _size(task)
-            self._busy[-id(future)].append((task.id, limit))
-            each = f" {self.timeout:g} s for each of {_size(task)} cases" if _size(task) > 1 else ""
-            return Failed(f"timed out after {limit:g} s (--timeout{each})"), limit
-        except Exception as error:
-            return _failure(error), float("nan")
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # a port's sys.exit included: that task's, not the command's
+            failed = _failure(error, self.timeout * _size(task))
+            if isinstance(error, concurrent.futures.TimeoutError):
+                self._busy[-id(future)].append((task.id, self.timeout * _size(task)))
+                return failed, self.timeout * _size(task)
+            return failed, float("nan")
         self._busy[pid].append((task.id, seconds))
         return result, seconds
 
@@ -248,7 +260,6 @@ class Workers:
         """End the workers (at once when aborting: Ctrl-C, an error) and settle the timing."""
         if self._closed:
             return
-        self._closed = True
         if self._pool is not None:
             if abort:
                 self._pool.stop()
@@ -257,6 +268,7 @@ class Workers:
             self._pool.join()
             self._pool = None
             gc.collect()  # the pool's locks are in reference cycles: freed now, not at exit
+        self._closed = True
         self.timing.wall = time.perf_counter() - self._started
         self.timing.cpu = _cpu_seconds() - self._cpu
         self.timing.tasks = {name: seconds for done in self._busy.values() for name, seconds in done}
@@ -298,9 +310,11 @@ def _survey(framework: str, specs: list[str]) -> dict:
     return registry.survey(ports.load(framework) if entry["available"] else None, entry)
 
 
-def _failure(error: BaseException) -> Failed:
+def _failure(error: BaseException, limit: float = DEFAULT_TIMEOUT) -> Failed:
     from pebble import ProcessExpired
 
+    if isinstance(error, concurrent.futures.TimeoutError):
+        return Failed(f"timed out after {limit:g} s (--timeout)")
     if isinstance(error, ProcessExpired):
         code = error.exitcode
         if code is not None and code < 0:
@@ -317,10 +331,14 @@ def _specs() -> list[str]:
     return [info.spec for info in ports.PORTS.values() if info.spec and not info.error]
 
 
-def _ignore_interrupts() -> None:
-    """In a worker: Ctrl-C reaches the whole process group; the parent alone answers it, by
-    ending the workers (one line, exit 130), so a worker prints no traceback of its own."""
+def _start_worker() -> None:
+    """In a worker, before any framework is imported. Ctrl-C reaches the whole process group;
+    the parent alone answers it, by ending the workers (one line, exit 130), so a worker prints
+    no traceback of its own. Several workers may share a GPU: JAX and TensorFlow take its memory
+    as they need it, not most of it at once (where the user has not said otherwise)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
 
 
 def _perform(task, params: dict, state: dict, specs: list[str]):
