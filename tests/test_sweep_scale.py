@@ -339,7 +339,7 @@ def test_sweep_help_documents_devices_recheck_and_merge(capsys):
     with pytest.raises(SystemExit):
         main(["sweep", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for flag in ("--devices DEVICES", "--recheck K", "--merge REPORT.json", "--first-seed"):
+    for flag in ("--devices DEVICE,...", "--recheck K", "--merge REPORT.json", "--first-seed"):
         assert flag in text
     assert "JAX shards the networks over every device of that kind" in text
 

@@ -10,7 +10,7 @@ PROTOCOL_CATALOGUE: bugs made from any port through the protocol alone, for an o
 import contextlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import ModuleType, SimpleNamespace
 from unittest import mock
 
@@ -388,24 +388,29 @@ def find(framework: str, name: str, dtype: str, mode: str) -> Mutant:
 
 @dataclass(frozen=True)
 class MutantTask:
-    """run_mutant for one mutant, in this process or in a worker (engine/workers.py), which
-    rebuilds it from its names (a mutant's build is a closure, which does not pickle)."""
+    """run_mutant for one mutant: in this process the mutant itself, in a worker
+    (engine/workers.py) the one of the catalogue it names (its build is a closure, which does not
+    pickle: only the names travel)."""
 
     framework: str
     name: str
     dtype: str
     mode: str
+    mutant: Mutant | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, mutant: Mutant) -> "MutantTask":
-        return cls(mutant.framework, mutant.name, mutant.dtype, mutant.mode)
+        return cls(mutant.framework, mutant.name, mutant.dtype, mutant.mode, mutant)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "mutant": None}
 
     @property
     def id(self) -> str:
         return self.name
 
     def perform(self, params) -> dict:  # params: the mutants always start from SHARED_WEIGHTS
-        return run_mutant(find(self.framework, self.name, self.dtype, self.mode))
+        return run_mutant(self.mutant or find(self.framework, self.name, self.dtype, self.mode))
 
 
 NARROW = 10.0  # a mutant caught with its best error/tolerance ratio below this is flagged
