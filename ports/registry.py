@@ -303,6 +303,19 @@ def _unavailable(spec: str, is_file: bool, where: str, error: Exception) -> Port
     return _add(PortInfo(name, module=f"<{spec}>", source=where, spec=spec, error=error_text))
 
 
+def specs() -> list[str]:
+    """The SPECs of the ports registered by --port or NN_CROSSCHECK_PORTS that imported, for
+    another process to register the same (`load_specs`; the built-in and installed ones it finds
+    itself)."""
+    return [info.spec for info in PORTS.values() if info.spec and not info.error]
+
+
+def load_specs(given: list[str]) -> None:
+    """Register each of `given` (specs()'s, from another process), as load_spec does."""
+    for spec in given:
+        load_spec(spec)
+
+
 def from_environment(environ=os.environ) -> list[PortInfo]:
     """Register the ports NN_CROSSCHECK_PORTS names (comma-separated SPECs)."""
     specs = [s for s in environ.get(ENVIRONMENT, "").split(",") if s.strip()]

@@ -84,7 +84,7 @@ def run_all(cases, params, quiet: bool, exact: bool = False, workers: Workers | 
     def finished(task, result, seconds) -> None:
         if isinstance(result, Failed) and task.size > 1:
             return  # its cases run again, one by one (below)
-        for case, r in zip(task.cases, result if isinstance(result, list) else [result] * task.size):
+        for case, r in per_case(task, result):
             done[0] += 1
             if not quiet:
                 said = "ERROR" if isinstance(r, Failed) else f"{r.verdict} ({r.seconds:.1f} s)"
@@ -101,6 +101,11 @@ def run_all(cases, params, quiet: bool, exact: bool = False, workers: Workers | 
     return reports
 
 
+def per_case(task: CaseTask, result) -> list[tuple]:
+    """(case, its report or the Failed of the whole task) for each case of `task`."""
+    return list(zip(task.cases, result if isinstance(result, list) else [result] * task.size))
+
+
 def _by_case(workers: Workers, tasks: list, results: list, params, finished) -> dict:
     """{case: its report}, where a group whose worker died or ran out of time has had each of
     its cases run again, alone, so that the one that ended it is named and the others judged."""
@@ -112,7 +117,7 @@ def _by_case(workers: Workers, tasks: list, results: list, params, finished) -> 
         tasks = [tasks[i] for i in kept] + again
     found = {}
     for task, result in zip(tasks, results):
-        for case, r in zip(task.cases, result if isinstance(result, list) else [result] * task.size):
+        for case, r in per_case(task, result):
             found[case] = ended_early(case, r.note, r.traceback) if isinstance(r, Failed) else r
     return found
 

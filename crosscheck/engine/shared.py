@@ -15,8 +15,7 @@ FLOAT64 = "float64"  # every float32 run is also measured against the float64 tr
 
 def compute(dtypes: tuple[str, ...], params: dict, specs: list[str]) -> dict:
     """{dtype: (run, warnings, amplification)} for `dtypes`, and float64's run, in a worker."""
-    for spec in specs:  # the registry as the parent's (a --port may stand in for nothing here,
-        ports.load_spec(spec)  # but the reference's name must mean what it means there)
+    ports.registry.load_specs(specs)  # the registry as the parent's: "numpy" means the same here
     reference = ports.load(reference_case(FLOAT64).framework)
     reference.pin_precision()
     state = {}

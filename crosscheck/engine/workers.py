@@ -182,7 +182,7 @@ class Workers:
         pool = self._open()
         if pool is None:
             return  # in this process, each run is made when first needed, then kept
-        specs = _specs()
+        specs = registry.specs()
         if dtypes:
             self._state = pool.schedule(shared.compute, (tuple(dtypes), params, specs), timeout=self.timeout)
         for name in dict.fromkeys(_longest([n for n in frameworks if not ports.info(n).error])):
@@ -210,7 +210,7 @@ class Workers:
             return [self._here(task, params, on_start, on_done) for task in tasks]
         pool = self._open()
         state = self._shared_state()
-        specs = _specs()
+        specs = registry.specs()
         order = sorted(range(len(tasks)), key=lambda i: -_expected(tasks[i]))
         futures = {}
         for i in order:  # a task of several cases may take the time of each
@@ -248,11 +248,11 @@ class Workers:
         except KeyboardInterrupt:
             raise
         except BaseException as error:  # a port's sys.exit included: that task's, not the command's
-            failed = _failure(error, self.timeout * _size(task))
+            limit = self.timeout * _size(task)
             if isinstance(error, concurrent.futures.TimeoutError):
-                self._busy[-id(future)].append((task.id, self.timeout * _size(task)))
-                return failed, self.timeout * _size(task)
-            return failed, float("nan")
+                self._busy[-id(future)].append((task.id, limit))
+                return _failure(error, limit), limit
+            return _failure(error, limit), float("nan")
         self._busy[pid].append((task.id, seconds))
         return result, seconds
 
@@ -304,8 +304,7 @@ def _survey(framework: str, specs: list[str]) -> dict:
     its declarations, for the parent to select and name its cases with."""
     from .precision import preflight
 
-    for spec in specs:
-        ports.load_spec(spec)
+    registry.load_specs(specs)
     entry = preflight((framework,))[framework]
     return registry.survey(ports.load(framework) if entry["available"] else None, entry)
 
@@ -326,11 +325,6 @@ def _failure(error: BaseException, limit: float = DEFAULT_TIMEOUT) -> Failed:
     return Failed(f"the worker raised {type(error).__name__}: {error}", trace)
 
 
-def _specs() -> list[str]:
-    """The --port and NN_CROSSCHECK_PORTS specs registered here, for a worker to register too."""
-    return [info.spec for info in ports.PORTS.values() if info.spec and not info.error]
-
-
 def _start_worker() -> None:
     """In a worker, before any framework is imported. Ctrl-C reaches the whole process group;
     the parent alone answers it, by ending the workers (one line, exit 130), so a worker prints
@@ -344,8 +338,7 @@ def _start_worker() -> None:
 def _perform(task, params: dict, state: dict, specs: list[str]):
     """In a worker: the registry as the parent's, the reference's state adopted, the task run."""
     start = time.perf_counter()
-    for spec in specs:
-        ports.load_spec(spec)
+    registry.load_specs(specs)
     shared.adopt(state, params)
     ports.load(task.framework).pin_precision()  # as the parent's preflight pinned its own
     result = task.perform(params)
