@@ -27,3 +27,14 @@ Imports flow one way: reference <- ports <- crosscheck <- tests and the command 
 """
 
 __version__ = "0.1.0"  # pyproject.toml reads it (crosscheck --version)
+
+# The Python API (api.py), imported when first used: `import nn_crosscheck.reference` stays light.
+__all__ = ["Result", "check", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in ("check", "Result"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'nn_crosscheck' has no attribute {name!r}")
