@@ -29,7 +29,7 @@ Imports flow one way: reference <- ports <- crosscheck <- tests and the command 
 __version__ = "0.1.0"  # pyproject.toml reads it (crosscheck --version)
 
 # The Python API (api.py), imported when first used: `import nn_crosscheck.reference` stays light.
-__all__ = ["Result", "check", "__version__"]
+__all__ = ["Result", "__version__", "check"]
 
 
 def __getattr__(name: str):

@@ -1,6 +1,6 @@
 """docs/lesson.ipynb: executed start to end in a fresh kernel (nbclient), as a reader would run
 it; a cell that raises, or an asserted number of the article that drifts, fails the test. The
-committed copy holds no outputs."""
+committed copy holds no outputs, and uses only the public API."""
 
 import json
 import os
@@ -46,7 +46,11 @@ def test_the_lesson_runs_start_to_end(client, capsys):
     seconds = time.perf_counter() - start
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert any(o.output_type == "display_data" and "image/png" in o.data for o in outputs)  # the plot
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "PASS: numpy-cpu-float64 agrees with the reference" in printed  # the verifier's table
+    # The exercise: the slipped chain rule, caught at dL/dw2 and at the first step of training.
+    assert "FAIL: student-cpu-float64 disagrees with the reference" in printed
+    assert "first divergence at step 0 (epoch 0, sample Alice), parameter w2" in printed
     with capsys.disabled():
         print(f"\ndocs/lesson.ipynb executed in {seconds:.1f} s")
 
@@ -66,3 +70,11 @@ def test_the_committed_notebook_holds_no_outputs():
     assert code, "no code cells"
     with_outputs = [i for i, c in enumerate(code) if c.get("outputs") or c.get("execution_count") is not None]
     assert with_outputs == [], f"code cells {with_outputs} hold outputs: clear them before committing"
+
+
+def test_the_lesson_uses_only_the_public_api():
+    """The lesson's code names only nn_crosscheck, check, ports.load / PortError and
+    nn_crosscheck.reference: no internal module (engine, cli) and no port internals."""
+    code = "\n".join("".join(c["source"]) for c in _notebook()["cells"] if c["cell_type"] == "code")
+    for internal in ("nn_crosscheck.engine", "nn_crosscheck.cli", "to_native", "reference_case", "fd_check"):
+        assert internal not in code, f"the lesson uses {internal}"
