@@ -245,7 +245,7 @@ BUILTINS = ("numpy", "torch", "jax", "tensorflow", "scalar")
 
 @pytest.fixture(scope="session")
 def article_run() -> tuple[int, str, tuple[str, ...]]:
-    """`crosscheck article` on the built-in ports importable here (README shows it with all
+    """`crosscheck article` on the built-in ports importable here (docs/commands.md shows it with all
     five), run once for every test that reads it: exit status, output, the frameworks."""
     status = ports.availability()
     frameworks = tuple(f for f in BUILTINS if not status.get(f, "absent"))

@@ -16,22 +16,26 @@ Params = dict[str, float]
 
 
 def sigmoid(x):
-    # f(x) = 1 / (1 + e^-x): the article's formula, kept as written. For x below about -709
-    # (float64) or -88 (float32) e^-x overflows to inf and 1 / (1 + inf) = 0.0, which is the
-    # correctly rounded limit; the overflow is expected there, so it is not warned about.
+    """f(x) = 1 / (1 + e^-x): the article's formula, kept as written.
+
+    For x below about -709 (float64) or -88 (float32) e^-x overflows to inf and 1 / (1 + inf) = 0.0,
+    which is the correctly rounded limit; the overflow is expected there, so it is not warned about.
+    """
     with np.errstate(over="ignore"):
         return 1 / (1 + np.exp(-x))
 
 
 def deriv_sigmoid(x):
-    # f'(x) = f(x) * (1 - f(x))
+    """f'(x) = f(x) * (1 - f(x)), the article's slope of the sigmoid."""
     fx = sigmoid(x)
     return fx * (1 - fx)
 
 
 def mse_loss(y_true, y_pred):
-    # (1/n) * sum (y_true - y_pred)^2, over the last axis: with y_pred of shape (N, n), the
-    # predictions of N networks, it gives each network's loss.
+    """(1/n) * sum (y_true - y_pred)^2, over the last axis.
+
+    With y_pred of shape (N, n), the predictions of N networks, it gives each network's loss.
+    """
     return ((y_true - y_pred) ** 2).mean(axis=-1)
 
 

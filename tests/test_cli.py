@@ -34,7 +34,7 @@ def run(capsys, *argv):
 
 
 def validate_report(report: dict) -> None:
-    """The JSON schema README documents."""
+    """The JSON schema docs/json.md documents."""
     assert set(report) >= {"verdict", "environment", "weights", "checks", "implementations", "divergence"}
     assert report["verdict"] in ("pass", "fail")
     assert set(report["environment"]) >= {"versions", "frameworks"}

@@ -44,3 +44,21 @@ def test_readme_says_what_the_torch_pin_installs_off_this_machine():
     readme = (ROOT / "README.md").read_text()
     assert "picks a CPU build" not in readme
     assert "is a CUDA build of several" in readme and "PyTorch's own CPU wheel index" in readme
+
+
+def test_every_tool_the_pages_run_comes_with_an_extra():
+    """A command the pages tell a reader to run is installed by one of the project's extras."""
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in Python 3.11 and later")
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    provided = {re.match(r"[\w.-]+", r).group(0).lower() for group in extras.values() for r in group}
+    pages = "\n".join(p.read_text() for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+    tools = {
+        "ruff check": "ruff",
+        "jupyter nbconvert": "nbconvert",
+        "mkdocs serve": "mkdocs",
+        "mkdocs build": "mkdocs",
+        "python -m pytest": "pytest",
+    }
+    named = {command: package for command, package in tools.items() if command in pages}
+    assert "ruff check" in named and "mkdocs build" in named  # the pages still name them
+    assert {command: package for command, package in named.items() if package not in provided} == {}

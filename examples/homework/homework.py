@@ -1,7 +1,7 @@
 """The article's network, written by hand from its formulas: an outside port for nn-crosscheck.
 
-It imports nothing of nn-crosscheck; it only follows the port protocol (README, "Check your own
-implementation"). Check it with:
+It imports nothing of nn-crosscheck; it only follows the port protocol (docs/your-port.md, "The
+protocol"). Check it with:
 
     crosscheck compare --port examples/homework/homework.py
     crosscheck selftest --port examples/homework/homework.py --frameworks homework

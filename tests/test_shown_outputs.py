@@ -1,6 +1,6 @@
-"""README's shown outputs are what the commands print today.
+"""The outputs README and the pages of docs/ show are what the commands print today.
 
-Each block README marks with `<!-- output: NAME -->` is checked against a fresh run of what the
+Each block a page marks with `<!-- output: NAME -->` is checked against a fresh run of what the
 text beside it says produced it. A `...` line in a block stands for lines left out; the rest must
 appear in the output in order. Whitespace runs count as one space (README wraps long lines and
 the tables realign), and the seconds a training took are not compared.
@@ -16,22 +16,25 @@ import pytest
 from nn_crosscheck import ports
 from nn_crosscheck.cli import main
 from nn_crosscheck.engine.checks import training_checks
-from nn_crosscheck.engine.mutants import MUTANTS
+from nn_crosscheck.engine.mutants import MUTANTS, PROTOCOL_CATALOGUE, protocol_mutants
 from nn_crosscheck.reference import SHARED_WEIGHTS
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text()
+PAGES = {path: path.read_text() for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]}
+README = PAGES[ROOT / "README.md"]
 HOMEWORK = ROOT / "examples" / "homework" / "homework.py"
 # README's sed line, as Python: dL/dw2 takes x1 where the chain rule has x2.
 SED = r"sed 's/d_hidden1 \* x\[1\]/d_hidden1 * x[0]/' examples/homework/homework.py > /tmp/demo/buggy.py"
 SLIP = ("d_hidden1 * x[1]", "d_hidden1 * x[0]")
 SHOWN_AS = "/tmp/demo"  # where README's commands run
+DEMO = re.compile(r"^(    mkdir -p /tmp/demo\n(?:    .*\n)+)", re.M)  # the demo's lines
 
 
 def blocks(name: str) -> list[list[str]]:
-    """Every block README marks with `name`: its indented lines, the indentation removed."""
-    found = re.findall(rf"<!-- output: {re.escape(name)} -->\n\n((?:    .*\n|\n(?=    ))+)", README)
-    assert found, f"README has no block marked <!-- output: {name} -->"
+    """Every block README or a page marks with `name`: its indented lines, the indentation removed."""
+    marked = rf"<!-- output: {re.escape(name)} -->\n\n((?:    .*\n|\n(?=    ))+)"
+    found = [block for text in PAGES.values() for block in re.findall(marked, text)]
+    assert found, f"no page has a block marked <!-- output: {name} -->"
     return [[line[4:] for line in block.rstrip("\n").split("\n")] for block in found]
 
 
@@ -50,7 +53,7 @@ def assert_shown(name: str, output: str) -> None:
             if not run:
                 continue
             found = flat.find(run, at)
-            assert found >= 0, f"README block {name!r} is not what the command prints now:\n{run}\n\n{output}"
+            assert found >= 0, f"the block {name!r} is not what the command prints now:\n{run}\n\n{output}"
             at = found + len(run)
 
 
@@ -100,6 +103,26 @@ def test_selftest_table(selftest_run):
     assert_shown("selftest", out)
 
 
+def test_the_selftest_counts_say_what_the_catalogue_makes():
+    """The page counts the mutants of the built-in ports alone, then what each outside port adds
+    (the table below it is CI's run, with examples/loopnet installed)."""
+    text = PAGES[ROOT / "docs" / "commands.md"]
+    counts = (
+        r"With the five built-in ports it runs\s+(\d+) mutants.*?for each installed outside port"
+        r"\s+(\d+) more in float64 and (\d+) in float32.*?: (\d+) with `examples/loopnet`"
+    )
+    found = re.search(counts, text, re.S)
+    assert found, "docs/commands.md no longer counts the self-test's mutants"
+    builtin, in_float64, in_float32, with_loopnet = map(int, found.groups())
+    made = len(MUTANTS) + sum(len(protocol_mutants(f)) for f in ("tensorflow", "scalar"))
+    assert builtin == made
+    assert (in_float64, in_float32) == tuple(
+        sum(dtype in applies for _, applies, _, _ in PROTOCOL_CATALOGUE) for dtype in ("float64", "float32")
+    )
+    if "loopnet" in ports.names():
+        assert with_loopnet == made + len(protocol_mutants("loopnet"))
+
+
 def test_article_sections(article_run):
     _needs("torch", "jax", "tensorflow", "scalar")
     _, out, _ = article_run
@@ -115,6 +138,12 @@ def test_a_failure_message_under_pytest():
     assert_shown("reversed-samples", loss_log.describe())
 
 
+def test_the_demo_is_the_same_wherever_it_is_shown():
+    """README and the page on outside ports show one demo: the test below runs README's."""
+    shown = [block for text in PAGES.values() for block in DEMO.findall(text)]
+    assert len(shown) >= 2 and set(shown) == {shown[0]}, shown
+    assert SED in shown[0]
+
 
 def test_the_demo_runs_as_written_in_a_fresh_directory(tmp_path):
     """README's failing-port demo, its lines run by bash as a user would paste them (the
@@ -125,8 +154,7 @@ def test_the_demo_runs_as_written_in_a_fresh_directory(tmp_path):
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])  # its venv's
     if shutil.which("crosscheck", path=path) is None:
         pytest.skip("the crosscheck command is not installed (pip install -e .)")
-    intro = r"writing a reproduction bundle \(`--repro DIR`, below\):\n\n"
-    (block,) = re.findall(intro + r"((?:    .*\n)+)", README)
+    (block,) = DEMO.findall(README)
     demo = tmp_path / "demo"
     script = block.replace("    ", "", 1).replace("\n    ", "\n").replace(SHOWN_AS, str(demo))
     assert script.startswith("mkdir -p ")
