@@ -49,12 +49,25 @@ def entry(dotted: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def signature(name: str, obj) -> str:
+def signature(name: str, obj, width: int = 90) -> str:
+    """`def name(...)`, one parameter a line where it would not fit on one."""
     kind = "class " if inspect.isclass(obj) else "def "
     try:
-        return f"{kind}{name}{inspect.signature(obj)}"
+        sig = inspect.signature(obj)
     except (TypeError, ValueError):  # a class with no inspectable __init__
         return f"{kind}{name}"
+    line = f"{kind}{name}{sig}"
+    if len(line) <= width:
+        return line
+    returns = sig.return_annotation
+    returns = "" if returns is sig.empty else f" -> {inspect.formatannotation(returns)}"
+    parameters, keyword_only = [], False
+    for parameter in sig.parameters.values():
+        if parameter.kind is parameter.KEYWORD_ONLY and not keyword_only:
+            parameters.append("*")
+            keyword_only = True
+        parameters.append(str(parameter).replace("collections.abc.", ""))
+    return f"{kind}{name}(\n" + "".join(f"    {p},\n" for p in parameters) + f"){returns}"
 
 
 def docstring(dotted: str, obj) -> str:

@@ -147,7 +147,7 @@ def test_the_api_page_is_the_docstrings_of_the_public_names(site):
 
     html = (site / "api" / "index.html").read_text()
     for name in set(nn_crosscheck.__all__) - {"__version__"}:
-        assert f"nn_crosscheck.api.{name}" in html
+        assert f"nn_crosscheck.{name}" in html
     for obj in (api.check, api.Result, ports.load, ports.TrainResult):
         first_line = obj.__doc__.strip().splitlines()[0]
         assert first_line.split("`")[0].strip() in html
