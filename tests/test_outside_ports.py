@@ -197,7 +197,7 @@ def test_the_pytest_plugin_from_outside_the_repository(tmp_path, buggy):
 # registry losing it, the sweep's train_many, a name shared with the examples) and the gradients.
 SUITE_FILES = tuple(
     f"tests/test_{name}.py"
-    for name in ("gradients", "saturation", "training", "sweep_bench", "readme_outputs", "forward")
+    for name in ("gradients", "saturation", "training", "sweep_bench", "shown_outputs", "forward")
 )
 FORMULAS = OUTSIDE / "article_formulas.py"
 FORMULAS_SLIP = ('"w2": d * do * p["w5"] * x[1] * dh1', '"w2": d * do * p["w5"] * x[0] * dh1')
