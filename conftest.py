@@ -25,6 +25,9 @@ from nn_crosscheck.engine import checks
 from nn_crosscheck.engine.cases import all_cases
 from nn_crosscheck.engine.precision import describe, preflight
 
+# A test of a function a port does not provide (a port that only evaluates) is skipped, saying so.
+from nn_crosscheck.families import pytest_pyfunc_call  # noqa: F401
+
 # The commands the tests run (in this process or as subprocesses) run their implementations here,
 # one after another, where they share this process's cached training runs, unless a test asks
 # for workers (--jobs): under pytest-xdist every core already runs a test.

@@ -9,12 +9,24 @@ quantity, the person or parameter, got, expected, the error and the tolerance.
 import numpy as np
 import pytest
 
+from nn_crosscheck import ports
 from nn_crosscheck.engine import checks
 from nn_crosscheck.engine.cases import all_cases
 from nn_crosscheck.engine.judge import assert_agree
 from nn_crosscheck.pytest_plugin import CHOSEN
 from nn_crosscheck.reference import DATA, PARAM_NAMES, SHARED_WEIGHTS, article
 from nn_crosscheck.reference.article import EPOCHS, N_LOGGED
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """A test of a function the port does not provide (loss_and_grads or train, of a port that
+    only evaluates) is skipped, saying so: a family it takes no part in, not a failure."""
+    try:
+        return (yield)
+    except ports.NotProvided as error:
+        pytest.skip(str(error))
+
 
 ALL_ONES = article.BACKPROP_EXAMPLE  # §5: all weights 1, all biases 0, Alice
 ASYMMETRIC = dict(w1=0.5, w2=-1.25, w3=2.0, w4=-0.75, w5=1.5, w6=-2.5, b1=0.25, b2=-0.125, b3=3.0)
@@ -64,6 +76,16 @@ def test_finite_difference_oracle(case, person):
 def test_training_agrees_with_the_reference(case):
     """The 100 logged losses, the final parameters, Emily and Frank, and all 4000 steps."""
     checks.assert_training_agrees(case, SHARED_WEIGHTS)
+
+
+def test_forward_on_the_trained_network(case):
+    """A port that only evaluates (no train): o1 on the six people from the parameters the
+    reference trained from the shared weights."""
+    if ports.provides(case.port, "train"):
+        pytest.skip(f"{case.framework} trains: its own trained network is checked by the training family")
+    people = {name: x for name, (x, _) in checks.PEOPLE.items()} | checks.PREDICTION_CASES
+    X = np.array(list(people.values()))
+    assert_agree(checks.trained_forward_check(case, SHARED_WEIGHTS, X, list(people)))
 
 
 def test_training_returns_the_protocol_shapes(case):

@@ -10,8 +10,8 @@ declared in the port module itself and read from it when needed (`PortInfo.decla
 minimal port leaves out is filled in by ports.adapter.Port, which is what `load` returns.
 """
 
-from .adapter import Port, validate
-from .protocol import DEVICES, DTYPES, PROTOCOL, PortError, TrainResult
+from .adapter import NOT_PROVIDED, Port, provides, validate
+from .protocol import DEVICES, DTYPES, PROTOCOL, NotProvided, PortError, TrainResult
 from .registry import (
     BUILTINS,
     ENVIRONMENT,
@@ -69,8 +69,10 @@ __all__ = [
     "DTYPES",
     "ENVIRONMENT",
     "GROUP",
+    "NOT_PROVIDED",
     "PORTS",
     "PROTOCOL",
+    "NotProvided",
     "Port",
     "PortError",
     "PortInfo",
@@ -84,6 +86,7 @@ __all__ = [
     "load",
     "load_spec",
     "names",
+    "provides",
     "register",
     "sources",
     "unregister",

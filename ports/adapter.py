@@ -1,7 +1,9 @@
 """A port module seen through the whole protocol: what a minimal port leaves out, filled in.
 
-An outside port need define only NAME, forward, loss_and_grads and train (ports.protocol says
-what each takes); everything else has a default here, and what it returns (lists, its own
+An outside port need define only NAME and forward (ports.protocol says what each takes): a port
+of a runtime that only evaluates a trained network (an exported model, a browser) stops there,
+and a port may add loss_and_grads without train. The families a port does not provide are
+skipped, saying so (`Port.provides`). Everything else has a default here, and what it returns (lists, its own
 tensors, a mapping from `train`) comes back to the harness as NumPy float64, so the harness
 sees every port, built-in or not, the same way. `validate` checks the names and signatures
 before any work, with one PortError naming the module and what is wrong.
@@ -20,15 +22,18 @@ import numpy as np
 from nn_crosscheck.reference import PARAM_NAMES
 from nn_crosscheck.reference.article import EPOCHS, LEARN_RATE
 
-from .protocol import DTYPES, PortError, TrainResult
+from .protocol import DTYPES, NotProvided, PortError, TrainResult
 
 CASE = ("dtype", "device", "mode")
-# The required functions: the positional arguments and the keywords each must accept.
-REQUIRED = {
+# The protocol's functions: the positional arguments and the keywords each must accept. forward
+# is required; the others are checked where a port defines them.
+FUNCTIONS = {
     "forward": (("params", "X"), CASE),
     "loss_and_grads": (("params", "x", "y_true"), CASE),
     "train": (("params", "data", "all_y_trues"), (*CASE, "learn_rate", "epochs", "record_steps")),
 }
+REQUIRED = ("NAME", "forward")
+NOT_PROVIDED = "not provided by the port"  # the note of a family a partial port takes no part in
 
 
 FROM_FILE = "nn_crosscheck_port_"  # the prefix of the name a port given as a file is imported under
@@ -43,21 +48,32 @@ def where(module: ModuleType) -> str:
 
 
 def validate(module: ModuleType) -> None:
-    """Raise PortError unless `module` defines NAME and the three functions, each callable the
-    way the harness calls it, and its optional declarations are ones the harness knows."""
-    missing = [n for n in ("NAME", *REQUIRED) if not hasattr(module, n)]
+    """Raise PortError unless `module` defines NAME and forward, each protocol function it defines
+    is callable the way the harness calls it, and its optional declarations are ones the harness
+    knows. (train without loss_and_grads is refused: the training families judge a run whose
+    gradients nothing has checked.)"""
+    missing = [n for n in REQUIRED if not hasattr(module, n)]
     if missing:
         raise PortError(
             f"{where(module)}: missing {', '.join(missing)} "
-            "(a port defines NAME, forward, loss_and_grads, train)"
+            "(a port defines NAME and forward, and may define loss_and_grads and train)"
         )
+    if hasattr(module, "train") and not hasattr(module, "loss_and_grads"):
+        raise PortError(f"{where(module)}: defines train but not loss_and_grads (one that trains has both)")
     if not isinstance(module.NAME, str) or not module.NAME.isidentifier():
         raise PortError(f"{where(module)}: NAME must be a name like 'homework', got {module.NAME!r}")
-    for function, (positional, keywords) in REQUIRED.items():
-        _check_signature(module, function, positional, keywords)
+    for function, (positional, keywords) in FUNCTIONS.items():
+        if hasattr(module, function):
+            _check_signature(module, function, positional, keywords)
     unknown = [d for d in getattr(module, "DTYPES", DTYPES) if d not in DTYPES]
     if unknown:
         raise PortError(f"{where(module)}: DTYPES names {', '.join(unknown)}; valid: {', '.join(DTYPES)}")
+
+
+def provides(port, name: str) -> bool:
+    """Whether `port` (a Port, a module, or any object with the protocol's names) has `name`."""
+    check = getattr(port, "provides", None)
+    return check(name) if callable(check) else hasattr(port, name)
 
 
 def _check_signature(module, function: str, positional, keywords) -> None:
@@ -141,20 +157,33 @@ class Port:
     def _optional(self, name: str):
         return getattr(self.module, name, None)
 
+    def provides(self, name: str) -> bool:
+        """Whether the port has `name`: loss_and_grads and train where its module defines them,
+        every other name of the protocol as ever (its own, or the default here)."""
+        return hasattr(self.module, name) if name in FUNCTIONS else hasattr(self, name)
+
+    def _require(self, function: str) -> None:
+        if not self.provides(function):
+            raise NotProvided(f"{self.NAME}.{function}: {NOT_PROVIDED} ({where(self.module)})")
+
     def devices(self) -> tuple[str, ...]:
+        """The devices present here that the port can use (its devices(); default: the CPU)."""
         devices = self._optional("devices")
         return tuple(devices()) if devices else ("cpu",)
 
     def version(self) -> str:
+        """The framework's version (its version(); default: the module's __version__)."""
         version = self._optional("version")
         return str(version()) if version else str(getattr(self.module, "__version__", "unversioned"))
 
     def pin_precision(self) -> None:
+        """Full float32 matmuls, TF32 off, float64 on, as the port pins them (default: nothing)."""
         pin = self._optional("pin_precision")
         if pin:
             pin()
 
     def precision(self) -> dict:
+        """The precision settings in force, as the port reports them (default: none)."""
         precision = self._optional("precision")
         return dict(precision()) if precision else {}
 
@@ -172,13 +201,16 @@ class Port:
         counts.update(f"{w.category.__name__}: {w.message}" for w in heard)
 
     def forward(self, params, X, *, dtype="float64", device="cpu", mode=None) -> np.ndarray:
+        """o1 for each row of X, (n, 2), as NumPy float64 (mode: the port's first unless named)."""
         case = self._case(dtype, device, mode)
         with self._heard(case):
             out = self.module.forward(params, X, **case)
         return _float64(out, f"{self.NAME}.forward")
 
     def loss_and_grads(self, params, x, y_true, *, dtype="float64", device="cpu", mode=None):
+        """(loss, {name: partial}) at one sample, as floats; NotProvided where the port has none."""
         what, case = f"{self.NAME}.loss_and_grads", self._case(dtype, device, mode)
+        self._require("loss_and_grads")
         with self._heard(case):
             result = self.module.loss_and_grads(params, x, y_true, **case)
         if not isinstance(result, tuple | list) or len(result) != 2:
@@ -192,7 +224,10 @@ class Port:
         self, params, data, all_y_trues, *, dtype="float64", device="cpu", mode=None,
         learn_rate=LEARN_RATE, epochs=EPOCHS, record_steps=False,
     ) -> TrainResult:  # fmt: skip
+        """The article's training run from `params`, as a TrainResult of NumPy float64;
+        NotProvided where the port only evaluates."""
         case = self._case(dtype, device, mode)
+        self._require("train")
         with self._heard(case):
             result = self.module.train(
                 params, data, all_y_trues, **case, learn_rate=learn_rate, epochs=epochs,

@@ -15,6 +15,8 @@ Each port module (`nn_crosscheck.ports.numpy`, `.torch`, `.jax`, ...) defines th
     loss_and_grads(params, x, y_true, *, dtype, device, mode) -> (loss, nine partials)
     train(params, data, all_y_trues, *, dtype, device, mode,
           learn_rate=0.1, epochs=1000, record_steps=False) -> TrainResult
+                                     (a port that only evaluates, such as a deployed graph,
+                                     defines neither: ports.onnx; or loss_and_grads alone)
     train_many(params, data, all_y_trues, X_predict, *, dtype, device, mode,
                learn_rate=0.1, epochs=1000) -> BatchResult
                                      N networks at once: each parameter an (N,) array
@@ -65,6 +67,11 @@ PROTOCOL = (
 
 class PortError(Exception):
     """A port was asked for something it cannot do (an absent device, an unknown dtype...)."""
+
+
+class NotProvided(PortError):
+    """A port was asked for a function it does not define (loss_and_grads or train, of a port
+    that only evaluates): a family it takes no part in, skipped, never failed."""
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ BUILTINS = {
     "jax": "nn_crosscheck.ports.jax",
     "tensorflow": "nn_crosscheck.ports.tensorflow",
     "scalar": "nn_crosscheck.ports.scalar",
+    "onnx": "nn_crosscheck.ports.onnx",
 }
 
 
@@ -106,6 +107,14 @@ class PortInfo:
         except PortUnavailable:
             return literal_assignments(self.module_name).get(attribute, default)
 
+    def provides(self, function: str) -> bool:
+        """Whether the port defines `function` of the protocol (loss_and_grads, train: a port may
+        only evaluate). Where it cannot be imported here, whether its source defines it."""
+        try:
+            return self.load().provides(function)
+        except PortUnavailable:
+            return function in defined_functions(self.module_name)
+
     def present_devices(self) -> tuple[str, ...]:
         """The devices present here (the port's devices()); PortUnavailable where it cannot be
         imported."""
@@ -141,17 +150,27 @@ class PortInfo:
 
 
 @functools.cache
-def literal_assignments(module_name: str) -> dict:
-    """The module-level names that `module_name`'s source assigns a literal to, read without
-    importing it (nor the framework it imports); empty where the source cannot be found."""
+def _source(module_name: str) -> ast.Module:
+    """`module_name`'s source, parsed without importing it (nor the framework it imports); an
+    empty module where the source cannot be found."""
     try:
         spec = importlib.util.find_spec(module_name)
         source = Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else ""
-        tree = ast.parse(source)
+        return ast.parse(source)
     except (ImportError, OSError, SyntaxError, ValueError):
-        return {}
+        return ast.Module(body=[], type_ignores=[])
+
+
+def defined_functions(module_name: str) -> set[str]:
+    """The functions `module_name`'s source defines at module level, read without importing it."""
+    return {node.name for node in _source(module_name).body if isinstance(node, ast.FunctionDef)}
+
+
+def literal_assignments(module_name: str) -> dict:
+    """The module-level names that `module_name`'s source assigns a literal to, read without
+    importing it (nor the framework it imports); empty where the source cannot be found."""
     found = {}
-    for node in tree.body:
+    for node in _source(module_name).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             try:
                 found[node.targets[0].id] = ast.literal_eval(node.value)

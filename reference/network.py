@@ -116,7 +116,7 @@ class OurNeuralNetwork:
         return {name: float(getattr(self, name)) for name in PARAM_NAMES}
 
     def feedforward(self, x):
-        # x is a pair (x1, x2); x1 and x2 may be arrays (a batch).
+        """o1 for x, a pair (x1, x2); x1 and x2 may be arrays (a batch)."""
         x = np.asarray(x, dtype=self.dtype)
         h1 = sigmoid(self.w1 * x[0] + self.w2 * x[1] + self.b1)
         h2 = sigmoid(self.w3 * x[0] + self.w4 * x[1] + self.b2)

@@ -56,8 +56,10 @@ def test_the_corrected_object_of_the_same_name_is_checked_afresh(own_registry):
 
 
 def test_what_is_not_a_port_is_said(own_registry):
-    with pytest.raises(ports.PortError, match="train"):
-        check(types.SimpleNamespace(NAME="half", forward=lambda *a, **k: None))
+    with pytest.raises(ports.PortError, match="missing forward"):
+        check(types.SimpleNamespace(NAME="half", train=lambda *a, **k: None))
+    with pytest.raises(ports.PortError, match="defines train but not loss_and_grads"):
+        check(types.SimpleNamespace(NAME="half", forward=lambda *a, **k: None, train=lambda *a, **k: None))
     with pytest.raises(UsageError, match="unknown framework 'nope' \\(valid: numpy, "):
         check("nope")
 

@@ -5,6 +5,7 @@ twin fails with the gradient and parameter named; bad ports are one clear line."
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -105,14 +106,14 @@ def test_selftest_catches_every_protocol_mutant_on_the_homework_port(capsys, tmp
 @pytest.mark.parametrize(
     ("fixture", "message"),
     [
-        ("missing_train.py", "missing_train.py: missing train (a port defines NAME, forward"),
+        ("missing_forward.py", "missing_forward.py: missing forward (a port defines NAME and forward"),
         (
             "wrong_signature.py",
             "forward(params, X) cannot be called as forward(params, X, *, dtype, device, mode)",
         ),
         ("clashing.py", "port name 'numpy' from --port"),
     ],
-    ids=["missing-train", "wrong-signature", "name-clash"],
+    ids=["missing-forward", "wrong-signature", "name-clash"],
 )
 def test_a_bad_port_is_one_line_and_exit_2(capsys, fixture, message):
     code, out, err = _run(capsys, "compare", "--port", str(OUTSIDE / fixture), "--quiet")
@@ -122,6 +123,55 @@ def test_a_bad_port_is_one_line_and_exit_2(capsys, fixture, message):
     assert "nn_crosscheck_port_" not in err  # the file, not the name it is imported under
     if fixture == "clashing.py":
         assert "clashes with 'numpy' from " in err and "(module nn_crosscheck.ports.numpy)" in err
+
+
+FORWARD_ONLY = OUTSIDE / "forward_only.py"
+NOT_PROVIDED = {"loss", "gradients", "fd_oracle", "loss_log", "final_params", "predictions", "trajectory"}
+
+
+def test_a_port_that_only_evaluates_passes_its_families_listed_as_not_provided(capsys, tmp_path):
+    """NAME and forward alone: forward is judged, and the network the reference trained
+    (trained_forward); every other family is a skip saying the port does not provide it."""
+    path = tmp_path / "report.json"
+    code, out, err = _run(capsys, "compare", "--port", str(FORWARD_ONLY), "--frameworks", "fwdonly",
+                          "--json", str(path), "--quiet")  # fmt: skip
+    assert code == 0, out + err
+    checks = {(c["dtype"], c["quantity"]): c for c in json.loads(path.read_text())["checks"]}
+    for dtype in ("float32", "float64"):
+        assert checks[dtype, "forward"]["verdict"] == checks[dtype, "trained_forward"]["verdict"] == "pass"
+        skipped = {q for (d, q), c in checks.items() if d == dtype and c["verdict"] == "skip"}
+        assert skipped == NOT_PROVIDED
+        assert checks[dtype, "loss"]["note"] == "not provided by the port (no loss_and_grads)"
+        assert checks[dtype, "trajectory"]["note"] == "not provided by the port (no train)"
+    assert "not trained: the port only evaluates" in out
+    assert "PASS: all 2 implementations agree" in out
+
+
+def test_a_slip_in_a_port_that_only_evaluates_is_caught(capsys, tmp_path):
+    """A slip in the port's forward (h2 reads x2 with w3 and x1 with w4) fails forward and the
+    trained network both, each naming the person."""
+    text = FORWARD_ONLY.read_text()
+    slip = ('p["w3"] * X[:, 0] + p["w4"] * X[:, 1]', 'p["w4"] * X[:, 0] + p["w3"] * X[:, 1]')
+    assert text.count(slip[0]) == 1
+    bad = tmp_path / "fwdonly_bad.py"
+    bad.write_text(text.replace(*slip))
+    code, out, err = _run(capsys, "compare", "--port", str(bad), "--frameworks", "fwdonly",
+                          "--dtypes", "float64", "--quiet")  # fmt: skip
+    assert code == 1, out + err
+    for quantity in ("forward", "trained_forward"):
+        who = "|".join(["Alice", "Bob", "Charlie", "Diana", "Emily", "Frank"])
+        assert re.search(rf"{quantity} \[({who})\] fwdonly-cpu-float64: got", out), out
+
+
+def test_selftest_on_a_port_that_only_evaluates_makes_the_mutants_of_forward(capsys, tmp_path):
+    path = tmp_path / "selftest.json"
+    code, out, err = _run(capsys, "selftest", "--port", str(FORWARD_ONLY), "--frameworks", "fwdonly",
+                          "--quiet", "--json", str(path))  # fmt: skip
+    assert code == 0, out + err
+    mutants = json.loads(path.read_text())["mutants"]
+    names = sorted({m["name"] for m in mutants})
+    assert names == ["b1_perturbed", "float32_detour", "hidden_transposed", "output_swapped"]
+    assert len(mutants) == 7 and all(m["caught"] for m in mutants), mutants
 
 
 def test_a_port_that_raises_on_import_is_unavailable_and_the_others_run(capsys):

@@ -34,7 +34,7 @@ def test_every_command_in_the_readme_is_run_by_ci_or_a_test():
     shown = commands(README)
     assert shown[:2] == [f"{install} && crosscheck compare", tests]
     assert 'pip install --quiet "torch==2.13.0" -e ".[all,docs]"' in CI  # README's, and the docs extra
-    assert "\ncrosscheck compare --quiet" in CI  # the main job, after the install
+    assert "\ncrosscheck compare --quiet\n" in CI  # the main job, after the install
     assert f"\n{tests}\n" in CI  # README's test command, as written
     assert "mkdocs build --strict" in CI
     assert len(demo) == 3

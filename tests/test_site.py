@@ -12,9 +12,11 @@ import functools
 import http.server
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import threading
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -85,8 +87,13 @@ def target(site: Path, page: Path, href: str) -> tuple[Path, str]:
 
 
 def dead_links(site: Path) -> list[str]:
+    """Every internal link, anchor and load (a script, a stylesheet, an image) of every page that
+    names nothing in the site."""
     dead = []
     for page in sorted(site.rglob("*.html")):
+        for src in parsed(page).loads:
+            if not src.startswith(EXTERNAL) and not target(site, page, src)[0].is_file():
+                dead.append(f"{page.relative_to(site)}: loads {src} (not in the site)")
         for href in parsed(page).links:
             if href.startswith(EXTERNAL):
                 continue
@@ -146,11 +153,14 @@ def test_the_api_page_is_the_docstrings_of_the_public_names(site):
     from nn_crosscheck import api, ports
 
     html = (site / "api" / "index.html").read_text()
+    assert ":::" not in html  # every directive became an entry
+    text = html_unescape(" ".join(re.sub(r"<[^>]+>", "", html).split()))  # what a reader sees
     for name in set(nn_crosscheck.__all__) - {"__version__"}:
-        assert f"nn_crosscheck.{name}" in html
-    for obj in (api.check, api.Result, ports.load, ports.TrainResult):
-        first_line = obj.__doc__.strip().splitlines()[0]
-        assert first_line.split("`")[0].strip() in html
+        assert f"nn_crosscheck.{name}" in text
+    for obj in (api.check, api.Result, api.Result.failures, ports.load, ports.TrainResult, ports.Port.train):
+        first_line = " ".join(obj.__doc__.strip().splitlines()[0].replace("`", "").split())
+        assert first_line in text, first_line
+    assert "nn_crosscheck.api.Result" not in text and "-> Result" in text  # the public names
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,11 @@
 """Family c: the article's full 1000-epoch run from the shared weights."""
 
+import numpy as np
+import pytest
+
+from nn_crosscheck import ports
 from nn_crosscheck.engine import checks
+from nn_crosscheck.engine.judge import assert_agree
 from nn_crosscheck.reference import SHARED_WEIGHTS, draw
 from nn_crosscheck.reference.article import N_LOGGED
 
@@ -28,3 +33,13 @@ def test_training_through_a_phase_that_stretches_rounding(case):
     rounding differences fourteenfold (engine/amplification.py); JAX's trajectory failed at 1.22
     of a budget measured from step 0 alone."""
     checks.assert_training_agrees(case, draw(871405))
+
+
+def test_forward_on_the_trained_network(case):
+    """A port that only evaluates (no train): o1 on the six people from the parameters the
+    reference trained from the shared weights, within their forward budget."""
+    if ports.provides(case.port, "train"):
+        pytest.skip(f"{case.framework} trains: its own trained network is checked above")
+    people = {name: x for name, (x, _) in checks.PEOPLE.items()} | checks.PREDICTION_CASES
+    X = np.array(list(people.values()))
+    assert_agree(checks.trained_forward_check(case, SHARED_WEIGHTS, X, list(people)))

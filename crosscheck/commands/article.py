@@ -45,6 +45,10 @@ def _cases(args) -> tuple[dict, list[str]]:
 
 def run(args) -> int:
     cases, missing = _cases(args)
+    lacking = {name: lesson.lacks(case) for name, case in cases.items() if lesson.lacks(case)}
+    for name, functions in lacking.items():
+        missing.append(f"{name} left out: it only evaluates (no {', '.join(functions)}); compare checks it")
+    cases = {name: case for name, case in cases.items() if name not in lacking}
     broken = {name: why for name, case in cases.items() if (why := lesson.broken(case))}
     cases = {name: case for name, case in cases.items() if name not in broken}
     print('"An Introduction to Neural Networks", worked through in ' + ", ".join(cases))

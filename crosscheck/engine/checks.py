@@ -33,11 +33,11 @@ PREDICTION_CASES = {"Emily": EMILY, "Frank": FRANK}
 EPOCH_LABELS = tuple(f"epoch {i * LOG_EVERY}" for i in range(N_LOGGED))
 
 
-def forward_check(case: Case, params: Params, X, labels) -> Check:
+def forward_check(case: Case, params: Params, X, labels, quantity: str = "forward") -> Check:
     """o1 for each row of X: (n, 2), against the reference in the same dtype."""
     expected = reference_case(case.dtype).forward(params, X)
     return compare(
-        "forward",
+        quantity,
         case.forward(params, X),
         expected,
         dtype=case.dtype,
@@ -45,6 +45,14 @@ def forward_check(case: Case, params: Params, X, labels) -> Check:
         labels=labels,
         magnitude=forward_magnitude(params, X, case.dtype),
     )
+
+
+def trained_forward_check(case: Case, initial: Params, X, labels) -> Check:
+    """For a port that only evaluates (no train): o1 for each row of X from the parameters the
+    reference trained in float64 from `initial` (the network a port would be deployed with),
+    against the reference's own o1 from them in the same dtype, within their forward budget."""
+    trained = train(reference_case("float64"), initial).params
+    return forward_check(case, trained, X, labels, quantity="trained_forward")
 
 
 def gradient_checks(case: Case, params: Params, x, y_true, who: str) -> list[Check]:

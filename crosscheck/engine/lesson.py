@@ -169,6 +169,12 @@ def training(cases: dict[str, Case], weights: dict) -> Section:
 PREDICTIONS_NOTE = "1 = F, 0 = M. The article's own run was unseeded, so its 0.951 and 0.039 differ a little."
 
 
+def lacks(case: Case) -> list[str]:
+    """What the walk-through needs (the chain rule, training) that the port does not provide: a
+    port that only evaluates is left out of it, saying so."""
+    return [fn for fn in ("loss_and_grads", "train") if not ports.provides(case.port, fn)]
+
+
 def broken(case: Case) -> str | None:
     """Why `case` cannot take part in the worked examples: its forward or loss_and_grads raises
     on the article's inputs, or returns another shape. None where it can."""

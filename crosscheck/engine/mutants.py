@@ -39,9 +39,11 @@ class Mutant:
 
 
 def derive(base, **overrides) -> SimpleNamespace:
-    """A port with `base`'s functions and declarations, some replaced."""
+    """A port with `base`'s functions and declarations, some replaced: only those it has (a port
+    that only evaluates gets no train from a mutant that wraps train)."""
     names = (*PROTOCOL, "DTYPES", "DEVICES")
-    return SimpleNamespace(**{name: getattr(base, name) for name in names if hasattr(base, name)} | overrides)
+    kept = {name: getattr(base, name) for name in names if ports.provides(base, name)}
+    return SimpleNamespace(**kept | {k: v for k, v in overrides.items() if ports.provides(base, k)})
 
 
 def patched(base, make_patches: Callable[[], list]) -> SimpleNamespace:
@@ -166,6 +168,17 @@ def _fast_sigmoid(base):
 
 
 # --- Training-loop bugs, as wrappers.
+
+
+# The protocol function each protocol-level mutant changes where the port has it (else forward):
+# a port without it gets no such mutant.
+NEEDS = {
+    "learning_rate_0.01": "train",
+    "reversed_samples": "train",
+    "last_sample_dropped": "train",
+    "epochs_999": "train",
+    "nan_partial": "loss_and_grads",
+}
 
 
 def _forcing(names: tuple[str, ...], **forced):
@@ -363,7 +376,7 @@ PROTOCOL_CATALOGUE = [
 
 def protocol_mutants(framework: str, dtypes=None) -> list[Mutant]:
     """The protocol-level mutants made from `framework`'s port, in each dtype it computes in
-    (those of `dtypes` only, if given), on the CPU, in its compiled mode if it has one (the
+    (those of `dtypes` only, if given), of the functions it provides (NEEDS), on the CPU, in its compiled mode if it has one (the
     fastest to train: TensorFlow's xla trains in ~1 s, its eager mode in ~20 s), else its first."""
     info = ports.info(framework)
     mode = info.compiled_mode or info.modes[0]
@@ -372,7 +385,7 @@ def protocol_mutants(framework: str, dtypes=None) -> list[Mutant]:
         for dtype in info.dtypes
         if dtypes is None or dtype in dtypes
         for name, applies, description, build in PROTOCOL_CATALOGUE
-        if dtype in applies
+        if dtype in applies and info.provides(NEEDS.get(name, "forward"))
     ]
 
 

@@ -2,7 +2,14 @@
 so what a report shows is what ran: the forward pass, the gradients and the update.
 
 A port names its functions or classes for each part in STEP_CODE (ports/protocol.py); a port
-that names none shows its protocol functions forward, loss_and_grads and train.
+that names none shows its protocol functions forward, loss_and_grads and train, those it has (a
+part it does not compute says so). A name may also be:
+
+    "file.js:name"   the function `name` of a file beside the port's module (code that is not
+                     Python: the part runs in another language), from its line `function name(`
+                     to the next line that is a lone "}"
+    "name()"         what the port's function `name` returns, a list of lines: code the port
+                     generates rather than writes (an exported graph's nodes)
 """
 
 import inspect
@@ -55,7 +62,33 @@ def _display_path(obj) -> str:
     return file.name
 
 
+def _foreign(module, spec: str) -> Snippet:
+    """The function of a file beside the port's module: "network.js:forward"."""
+    name, function = spec.split(":", 1)
+    path = Path(module.__file__).resolve().with_name(name)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        return Snippet(spec, name, 0, f"(source not available: {error})")
+    start = next((i for i, line in enumerate(lines) if line.startswith(f"function {function}(")), None)
+    if start is None:
+        raise PortError(f"{module.__name__}: STEP_CODE names {spec!r}, but {name} has no function {function}")
+    end = next((i for i in range(start, len(lines)) if lines[i] == "}"), len(lines) - 1)
+    return Snippet(spec, _display_path(module).rsplit("/", 1)[0] + f"/{name}", start + 1,
+                   "\n".join(lines[start : end + 1]))  # fmt: skip
+
+
+def _generated(module, spec: str) -> Snippet:
+    """What the port's function returns: "graph_nodes()"."""
+    function = _resolve(module, spec.removesuffix("()"))
+    return Snippet(spec, f"{_display_path(function)} (its output)", 0, "\n".join(function()))
+
+
 def snippet(module, dotted: str) -> Snippet:
+    if ":" in dotted:
+        return _foreign(module, dotted)
+    if dotted.endswith("()"):
+        return _generated(module, dotted)
     obj = _resolve(module, dotted)
     try:
         lines, start = inspect.getsourcelines(obj)
@@ -74,4 +107,12 @@ def step_code(framework: str) -> dict[str, list[Snippet]]:
         raise PortError(
             f"{module.__name__}: STEP_CODE has {', '.join(map(repr, unknown))}; valid: {', '.join(PARTS)}"
         )
-    return {part: [snippet(module, name) for name in declared.get(part, DEFAULT[part])] for part in PARTS}
+    found = {}
+    for part in PARTS:
+        names = declared.get(part) or [n for n in DEFAULT[part] if hasattr(module, n)]
+        found[part] = [snippet(module, name) for name in names] or [NOT_COMPUTED]
+    return found
+
+
+# A part a port does not compute (the gradients and the update of a port that only evaluates).
+NOT_COMPUTED = Snippet("-", "", 0, "(not computed by this port: it only evaluates)")

@@ -7,14 +7,15 @@ from functools import lru_cache
 
 import numpy as np
 
+from nn_crosscheck import ports
 from nn_crosscheck.reference import PARAM_NAMES, Params
 
 from . import checks
 from .cases import Case, reference_case
-from .judge import TRAINING, Check, merge, raised, unjudged
+from .judge import TRAINING, Check, merge, raised, skipped, unjudged
 from .locator import first_divergence
 
-QUANTITIES = (
+QUANTITIES = (  # a full port's; one without train has trained_forward in place of the training rows
     "forward",
     "loss",
     "gradients",
@@ -61,24 +62,32 @@ def run_case(case: Case, params: Params, *, exact: bool = False) -> CaseReport:
     """Forward, gradients, the finite-difference oracle and the full training run of `case`.
 
     A protocol call that raises makes its family's checks ERROR (judge.raised), and the other
-    families still run: a port's exception never ends the run."""
+    families still run: a port's exception never ends the run. The families of a function the
+    port does not provide (a port that only evaluates) are skipped, saying so; a port without
+    train is checked instead on the network the reference trained (checks.trained_forward_check)."""
     people = checks.PEOPLE
     X = np.array([x for x, _ in people.values()] + list(checks.PREDICTION_CASES.values()))
-    found = [
-        *_family(
-            ("forward",),
+    labels = [*people, *checks.PREDICTION_CASES]
+    found = _family(("forward",), case, "forward", lambda: [checks.forward_check(case, params, X, labels)])
+    if ports.provides(case.port, "loss_and_grads"):
+        found += _family(("loss", "gradients"), case, "loss_and_grads", lambda: _per_person(case, params))
+        found += _family(("fd_oracle",), case, "loss_and_grads", lambda: [_oracle(case, params)])
+    else:
+        found += _not_provided(("loss", "gradients", "fd_oracle"), case, "loss_and_grads")
+    nan = math.nan
+    if not ports.provides(case.port, "train"):
+        trained = _family(
+            ("trained_forward",),
             case,
             "forward",
-            lambda: [checks.forward_check(case, params, X, [*people, *checks.PREDICTION_CASES])],
-        ),
-        *_family(("loss", "gradients"), case, "loss_and_grads", lambda: _per_person(case, params)),
-        *_family(("fd_oracle",), case, "loss_and_grads", lambda: [_oracle(case, params)]),
-    ]
+            lambda: [checks.trained_forward_check(case, params, X, labels)],
+        )
+        found += [*trained, *_not_provided(TRAINING, case, "train")]
+        return CaseReport(case, found, train_seconds=nan, emily=nan, frank=nan, warnings=warned(case))
     try:
         result = checks.train(case, params)
     except Exception as error:
         found += raised(TRAINING, case.id, "train", error)
-        nan = math.nan
         return CaseReport(case, found, train_seconds=nan, emily=nan, frank=nan, warnings=warned(case))
     training = _family(TRAINING, case, "forward", lambda: checks.training_checks(case, params))
     emily, frank = _attempt(lambda: checks.predictions(case, result.params), (math.nan, math.nan))
@@ -147,6 +156,10 @@ def _family(quantities, case: Case, call: str, run) -> list[Check]:
         return run()
     except Exception as error:
         return raised(quantities, case.id, call, error)
+
+
+def _not_provided(quantities, case: Case, function: str) -> list[Check]:
+    return [skipped(q, case.id, f"{ports.NOT_PROVIDED} (no {function})") for q in quantities]
 
 
 def _attempt(run, otherwise):

@@ -122,7 +122,7 @@ def header_lines(preflight: dict, weights: dict) -> list[str]:
 
 COLUMNS = (
     Column("implementation", 24),
-    Column("quantity", 13),
+    Column("quantity", 15),
     Column("max abs err", 12, ">"),
     Column("max rel err", 12, ">"),
     Column("tolerance", 10, ">"),
@@ -159,6 +159,8 @@ def summary_line(r: CaseReport) -> str:
     if r.ended:
         return f"not checked: {r.ended}"
     if not r.trained:
+        if any(c.quantity == "trained_forward" for c in r.checks):
+            return "not trained: the port only evaluates; trained_forward: the network the reference trained"
         return "not trained: train raised (below)"
     line = (
         f"trained in {r.train_seconds:.2f} s; Emily {r.emily:.6f} ({'F' if r.emily > 0.5 else 'M'}), "
@@ -202,10 +204,10 @@ def failure_lines(r: CaseReport) -> list[str]:
 
 
 def _once(line: str, checks: list[Check]) -> str:
-    """A family's error, said once for all its quantities: "loss, gradients: ..." """
+    """A family's error or skip, said once for all its quantities: "loss, gradients: ..." """
     for c in checks:
-        if c.outcome == "error" and line == c.describe():
-            same = [d.quantity for d in checks if d.outcome == "error" and d.note == c.note]
+        if c.outcome in ("error", "skip") and line == c.describe():
+            same = [d.quantity for d in checks if d.outcome == c.outcome and d.note == c.note]
             return f"{', '.join(same)} {c.case}: {c.note}"
     return line
 

@@ -63,15 +63,15 @@ def article_cases(reports: list[CaseReport]) -> dict[str, Case]:
         return (c.dtype != "float64", c.device != "cpu", c.mode != ports.info(c.framework).modes[0])
 
     cases: dict[str, Case] = {}
-    for case in sorted((r.case for r in reports), key=preference):
+    for case in sorted((r.case for r in reports if not lesson.lacks(r.case)), key=preference):
         cases.setdefault(case.framework, case)
-    return {f: cases[f] for f in dict.fromkeys(r.case.framework for r in reports)}
+    return {f: cases[f] for f in dict.fromkeys(r.case.framework for r in reports) if f in cases}
 
 
 def _predictions(reports: list[CaseReport]) -> lesson.Table:
     """Emily and Frank after training, from each implementation's compare run."""
     rows = [["article", f"{a.EMILY_PRINTED}", f"{a.FRANK_PRINTED}"]]
-    rows += [[r.case.id, r.emily, r.frank] for r in reports]
+    rows += [[r.case.id, r.emily, r.frank] for r in reports if r.trained]
     return lesson.Table(["", "Emily (1 = F)", "Frank (0 = M)"], rows)
 
 

@@ -62,7 +62,7 @@ def loss_figure(reports):
             color=line.get_color(),
             alpha=0.8,
         )
-    budgets = {r.case.dtype: c.budget for r in reports for c in r.checks if c.quantity == "loss_log"}
+    budgets = {case.dtype: check.budget for case, check in logged}
     for dtype, budget in sorted(budgets.items()):  # the loss_log check's own budget, as judged
         bottom.plot(epochs, budget, ":", color="black", lw=1)
         bottom.annotate(

@@ -7,7 +7,7 @@ COLUMNS = (
     Column("mutant", 20),
     Column("made from", 30),
     Column("caught", 6),
-    Column("by", 13),
+    Column("by", 15),
     Column("err/tol", 9, ">"),
     Column("bug", rule=30),
 )
