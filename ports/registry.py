@@ -43,6 +43,7 @@ BUILTINS = {
     "tensorflow": "nn_crosscheck.ports.tensorflow",
     "scalar": "nn_crosscheck.ports.scalar",
     "onnx": "nn_crosscheck.ports.onnx",
+    "tfjs": "nn_crosscheck.ports.tfjs",
 }
 
 

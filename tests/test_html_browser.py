@@ -1,5 +1,5 @@
 """The HTML report in a real browser: headless Chromium opens the page from a file:// URL, and
-the checks read the rendered DOM (tests/browser.py drives it over the DevTools protocol).
+the checks read the rendered DOM (nn_crosscheck.ports.cdp drives it over the DevTools protocol).
 
 Skipped, with the reason, where no Chromium is installed (`.ci/run` installs Debian's package).
 Set NN_CROSSCHECK_SCREENSHOT=docs/report.png to keep the screenshot (README shows that file).
@@ -16,8 +16,8 @@ import pytest
 
 from nn_crosscheck.cli import main
 from nn_crosscheck.engine.step_code import PARTS
+from nn_crosscheck.ports import cdp as browser
 
-import browser
 import drifted_port
 
 pytest.importorskip("jinja2", reason="the HTML report needs the html extra (jinja2)")

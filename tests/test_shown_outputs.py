@@ -108,13 +108,14 @@ def test_the_selftest_counts_say_what_the_catalogue_makes():
     (the table below it is CI's run, with examples/loopnet installed)."""
     text = PAGES[ROOT / "docs" / "commands.md"]
     counts = (
-        r"With the six built-in ports it runs\s+(\d+) mutants.*?for each installed outside port\s+that trains"
-        r"\s+(\d+) more in float64 and (\d+) in float32.*?: (\d+) with `examples/loopnet`"
+        r"With the seven built-in ports it runs\s+(\d+) mutants.*?for each installed outside"
+        r"\s+port\s+that trains\s+(\d+) more in float64 and (\d+) in float32.*?: (\d+) with"
+        r" `examples/loopnet`"
     )
     found = re.search(counts, text, re.S)
     assert found, "docs/commands.md no longer counts the self-test's mutants"
     builtin, in_float64, in_float32, with_loopnet = map(int, found.groups())
-    made = len(MUTANTS) + sum(len(protocol_mutants(f)) for f in ("tensorflow", "scalar", "onnx"))
+    made = len(MUTANTS) + sum(len(protocol_mutants(f)) for f in ("tensorflow", "scalar", "onnx", "tfjs"))
     assert builtin == made
     assert (in_float64, in_float32) == tuple(
         sum(dtype in applies for _, applies, _, _ in PROTOCOL_CATALOGUE) for dtype in ("float64", "float32")

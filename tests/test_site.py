@@ -23,7 +23,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-import browser
+from nn_crosscheck.ports import cdp as browser
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTERNAL = ("http:", "https:", "//", "mailto:", "data:", "javascript:")

@@ -52,7 +52,8 @@ def _display_path(obj) -> str:
         file = Path(inspect.getsourcefile(obj) or "").resolve()
     except TypeError:
         return "(built in)"
-    top = sys.modules.get((getattr(obj, "__module__", None) or "").split(".")[0])
+    owner = obj.__name__ if inspect.ismodule(obj) else getattr(obj, "__module__", None) or ""
+    top = sys.modules.get(owner.split(".")[0])
     top_file = getattr(top, "__file__", None)
     if top_file:
         top_file = Path(top_file).resolve()
@@ -74,8 +75,8 @@ def _foreign(module, spec: str) -> Snippet:
     if start is None:
         raise PortError(f"{module.__name__}: STEP_CODE names {spec!r}, but {name} has no function {function}")
     end = next((i for i in range(start, len(lines)) if lines[i] == "}"), len(lines) - 1)
-    return Snippet(spec, _display_path(module).rsplit("/", 1)[0] + f"/{name}", start + 1,
-                   "\n".join(lines[start : end + 1]))  # fmt: skip
+    folder = _display_path(module).rpartition("/")[0]
+    return Snippet(spec, f"{folder}/{name}" if folder else name, start + 1, "\n".join(lines[start : end + 1]))
 
 
 def _generated(module, spec: str) -> Snippet:

@@ -1,6 +1,7 @@
-"""A test helper, not shipped code: headless Chromium driven over the Chrome DevTools Protocol
-through --remote-debugging-pipe (the browser reads commands on fd 3 and writes replies and events
-on fd 4, each a JSON message ended by a NUL byte), with the standard library only.
+"""Headless Chromium driven over the Chrome DevTools Protocol through --remote-debugging-pipe (the
+browser reads commands on fd 3 and writes replies and events on fd 4, each a JSON message ended
+by a NUL byte), with the standard library only: the TensorFlow.js port's browser host
+(ports/tfjs.py), and the tests that open the HTML report and the documentation site.
 
     with Browser.start(find_chromium()) as browser:
         browser.open("file:///tmp/r.html")
