@@ -8,9 +8,10 @@
 
 `port` is a registered name ("torch"), a port SPEC (a .py file or a dotted module, as `--port`
 takes), or any object with the protocol's names (a module, a `types.SimpleNamespace`, a class):
-NAME, forward, loss_and_grads, train (ports/protocol.py). An object is checked afresh each time,
-never from the results of an earlier object of the same NAME, and stays registered under its
-NAME (the ids of its reports need it) until another object of that NAME is checked.
+NAME and forward, and loss_and_grads and train where it computes them (ports/protocol.py). An
+object is checked afresh each time, never from the results of an earlier object of the same NAME,
+and stays registered under its NAME (the ids of its reports need it) until another object of that
+NAME is checked.
 """
 
 import contextlib

@@ -105,7 +105,8 @@ def _check(dtype: str, device: str = "cpu", mode: str = "ort") -> None:
 
 
 def to_native(params: Params, *, dtype: str = "float64", device: str = "cpu") -> dict[str, np.ndarray]:
-    """{initializer name: array}: the weights as the serialized graph holds them."""
+    """{initializer name: array}: the weights as the serialized graph holds them (read back from
+    its protobuf, which ONNX Runtime is given)."""
     _check(dtype, device)
     model = onnx.load_from_string(with_weights(params, dtype).SerializeToString())
     return {name: numpy_helper.to_array(_initializer(model, name)) for name in WEIGHTS}

@@ -163,8 +163,16 @@ def _source(module_name: str) -> ast.Module:
 
 
 def defined_functions(module_name: str) -> set[str]:
-    """The functions `module_name`'s source defines at module level, read without importing it."""
-    return {node.name for node in _source(module_name).body if isinstance(node, ast.FunctionDef)}
+    """The names `module_name`'s source defines at module level (functions, and names assigned,
+    as `forward = port.forward`), read without importing it."""
+    found = set()
+    for node in _source(module_name).body:
+        if isinstance(node, ast.FunctionDef):
+            found.add(node.name)
+        elif isinstance(node, ast.Assign):
+            targets = [e for t in node.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+            found.update(t.id for t in targets if isinstance(t, ast.Name))
+    return found
 
 
 def literal_assignments(module_name: str) -> dict:

@@ -14,6 +14,7 @@ the reason; without node, or without Chromium, that mode is skipped, saying whic
 import atexit
 import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -63,6 +64,9 @@ UNAVAILABLE_MODES = {
 }
 
 
+TIMEOUT = 600  # seconds a host may take over one call (a training in Chromium takes ~16)
+
+
 class NodeHost:
     """node running tfjs_node.js on `network`: one JSON line in, one out."""
 
@@ -76,6 +80,8 @@ class NodeHost:
     def call(self, fn: str, *args):
         self.process.stdin.write(json.dumps({"fn": fn, "args": args}) + "\n")
         self.process.stdin.flush()
+        if not select.select([self.process.stdout], [], [], TIMEOUT)[0]:
+            raise PortError(f"tfjs: node gave no answer to {fn} within {TIMEOUT} s")
         line = self.process.stdout.readline()
         if not line:
             self._log.seek(0)
@@ -83,8 +89,12 @@ class NodeHost:
         return _reply(json.loads(line), fn)
 
     def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait(timeout=10)
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
         self._log.close()
 
 
@@ -100,15 +110,26 @@ class ChromiumHost:
             + "".join(f'<script src="{s.resolve().as_uri()}"></script>' for s in scripts)
         )
         self.browser = cdp.Browser.start(CHROMIUM)
-        self.browser.open(page.as_uri())
-        if self.browser.evaluate("typeof nnNetwork") != "object":
+        try:
+            self.browser.open(page.as_uri())
+            loaded = self.browser.evaluate("typeof nnNetwork") == "object"
+        except BaseException:
+            self.close()
+            raise
+        if not loaded:
             errors = "; ".join(self.browser.console_errors) or "no error logged"
             self.close()
             raise PortError(f"tfjs: the page did not load the network ({errors})")
 
     def call(self, fn: str, *args):
-        expression = f"JSON.stringify((() => {{ try {{ return {{result: nnNetwork[{json.dumps(fn)}](...{json.dumps(args)})}}; }} catch (e) {{ return {{error: String(e.stack || e)}}; }} }})())"  # noqa: E501
-        answer = self.browser.call("Runtime.evaluate", expression=expression, returnByValue=True, timeout=600)
+        # The arguments cross as JSON text, parsed by the page as node parses them.
+        call = f"nnNetwork[{json.dumps(fn)}](...JSON.parse({json.dumps(json.dumps(args))}))"
+        expression = (
+            f"JSON.stringify((() => {{ try {{ return {{result: {call}}}; }} "
+            "catch (e) { return {error: String(e.stack || e)}; } })())"
+        )
+        evaluate = {"expression": expression, "returnByValue": True, "timeout": TIMEOUT}
+        answer = self.browser.call("Runtime.evaluate", **evaluate)
         if "exceptionDetails" in answer:
             raise PortError(f"tfjs: the page raised: {answer['exceptionDetails'].get('text')}")
         return _reply(json.loads(answer["result"]["value"]), fn)
@@ -142,16 +163,29 @@ class Port:
             self.hosts[mode] = (NodeHost if mode == "node" else ChromiumHost)(self.network)
         return self.hosts[mode]
 
+    def call(self, mode: str, fn: str, *args):
+        """`fn` of the network in `mode`'s host. A call that does not come back whole (a timeout,
+        an exit, Ctrl-C) ends that host: the next call starts a fresh one, never reading a stale
+        reply."""
+        host = self.host(mode)
+        try:
+            return host.call(fn, *args)
+        except BaseException as error:
+            if not isinstance(error, PortError) or "raised in JavaScript" not in str(error):
+                self.hosts.pop(mode, None)
+                _quietly(host.close)
+            raise
+
     def forward(self, params, X, *, dtype="float32", device="cpu", mode="node") -> np.ndarray:
         """X: (n, 2) inputs -> (n,) outputs o1, computed in JavaScript."""
         _check(dtype, device)
-        return np.array(self.host(mode).call("forward", _numbers(params), np.asarray(X, float).tolist()))
+        return np.array(self.call(mode, "forward", _numbers(params), np.asarray(X, float).tolist()))
 
     def loss_and_grads(self, params, x, y_true, *, dtype="float32", device="cpu", mode="node"):
         """(loss, {name: partial}) at one sample, by tf.grads."""
         _check(dtype, device)
         x = [float(v) for v in np.ravel(x)]
-        loss, partials = self.host(mode).call("lossAndGrads", _numbers(params), x, float(y_true))
+        loss, partials = self.call(mode, "lossAndGrads", _numbers(params), x, float(y_true))
         return loss, partials
 
     def train(self, params, data, all_y_trues, *, dtype="float32", device="cpu", mode="node",
@@ -160,41 +194,48 @@ class Port:
         _check(dtype, device)
         data, ys = np.asarray(data, float).tolist(), np.asarray(all_y_trues, float).tolist()
         options = (float(learn_rate), int(epochs), bool(record_steps))
-        run = self.host(mode).call("train", _numbers(params), data, ys, *options)
+        run = self.call(mode, "train", _numbers(params), data, ys, *options)
         steps = None if run["steps"] is None else np.array(run["steps"])
         return TrainResult(np.array(run["losses"]), run["params"], steps, device="cpu")
 
-    def any_host(self):
-        """The host of the first mode this machine can run (the mapping and the canary are the
-        same JavaScript in either)."""
+    def any_mode(self) -> str:
+        """The first mode this machine can run (the mapping and the canary are the same
+        JavaScript in either host)."""
         mode = next((m for m in MODES if m not in UNAVAILABLE_MODES), None)
         if mode is None:
             raise PortError("; ".join(UNAVAILABLE_MODES.values()))
-        return self.host(mode)
+        return mode
 
     def mse_loss(self, y_true, y_pred, *, dtype="float32", device="cpu") -> float:
         """The article's MSE, computed by TensorFlow.js."""
         _check(dtype, device)
         truth, predicted = (np.asarray(v, float).tolist() for v in (y_true, y_pred))
-        return self.any_host().call("mseLoss", truth, predicted)
+        return self.call(self.any_mode(), "mseLoss", truth, predicted)
 
     def to_native(self, params, *, dtype="float32", device="cpu") -> dict[str, np.ndarray]:
         """{layer: its values}, as TensorFlow.js holds them (weights (in, out)), read back."""
         _check(dtype, device)
-        layers = self.any_host().call("native", _numbers(params))
+        layers = self.call(self.any_mode(), "native", _numbers(params))
         return {name: np.array(v, dtype=np.float32) for name, v in zip(LAYERS, layers)}
 
     def matmul_canary(self, device: str = "cpu") -> float:
         a, b = canary_operands()
-        return canary_error(self.any_host().call("matmul", a.tolist(), b.tolist()))
+        return canary_error(self.call(self.any_mode(), "matmul", a.tolist(), b.tolist()))
 
     def version(self) -> str:
         return f"{TFJS_VERSION} (node {_node_version()})"
 
     def close(self) -> None:
         for host in self.hosts.values():
-            host.close()
+            _quietly(host.close)
         self.hosts.clear()
+
+
+def _quietly(close) -> None:
+    try:
+        close()
+    except Exception:  # already gone: nothing left to close
+        pass
 
 
 def from_native(native: dict) -> dict[str, float]:

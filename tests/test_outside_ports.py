@@ -143,7 +143,7 @@ def test_a_port_that_only_evaluates_passes_its_families_listed_as_not_provided(c
         assert skipped == NOT_PROVIDED
         assert checks[dtype, "loss"]["note"] == "not provided by the port (no loss_and_grads)"
         assert checks[dtype, "trajectory"]["note"] == "not provided by the port (no train)"
-    assert "not trained: the port only evaluates" in out
+    assert "not trained: the port has no train" in out
     assert "PASS: all 2 implementations agree" in out
 
 
@@ -239,6 +239,41 @@ def test_the_pytest_plugin_from_outside_the_repository(tmp_path, buggy):
     bad = _pytest(tmp_path, *plugin, "--crosscheck-port", str(buggy), "-q", env=env)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "gradients [Alice/w2] homework-cpu-float64: got" in bad.stdout
+
+
+def test_the_pytest_plugin_skips_what_a_port_that_only_evaluates_does_not_provide(tmp_path):
+    """Outside the repository, where only the plugin's hook can turn a family the port lacks into a
+    skip: forward and the trained network pass, every gradient and training test is skipped."""
+    shutil.copy(FORWARD_ONLY, tmp_path / "forward_only.py")
+    env = {"PYTHONPATH": str(ROOT), ports.ENVIRONMENT: ""}
+    installed = any(
+        ep.value == "nn_crosscheck.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11")
+    )
+    plugin = () if installed else ("-p", "nn_crosscheck.pytest_plugin")
+    proc = _pytest(tmp_path, *plugin, "--crosscheck-port", "forward_only.py", "-rs", "-v", env=env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "test_forward_on_the_people[fwdonly-cpu-float64] PASSED" in out
+    assert "test_forward_on_the_trained_network[fwdonly-cpu-float32] PASSED" in out
+    assert "test_gradients_each_person[fwdonly-cpu-float64-Alice] SKIPPED" in out
+    assert "fwdonly.loss_and_grads: not provided by the port" in out and " failed" not in out
+
+
+def test_the_html_report_and_exact_of_a_port_that_only_evaluates(capsys, tmp_path):
+    """--html shows its forward code and says it computes no gradients or update; --exact gives
+    its forward's distance from the exact value."""
+    pytest.importorskip("jinja2", reason="the HTML report needs the html extra (jinja2)")
+    pytest.importorskip("matplotlib", reason="the HTML report needs the html extra (matplotlib)")
+    pytest.importorskip("mpmath", reason="--exact needs the exact extra (mpmath)")
+    page, path = tmp_path / "r.html", tmp_path / "r.json"
+    argv = ("--port", str(FORWARD_ONLY), "--frameworks", "fwdonly", "--dtypes", "float64", "--quiet")
+    code, out, err = _run(capsys, "compare", *argv, "--html", str(page), "--exact", "--json", str(path))
+    assert code == 0, out + err
+    html = page.read_text()
+    assert "def forward(params, X, *, dtype, device, mode):" in html.replace("&#39;", "'")
+    assert html.count("not computed by this port: not provided") == 2  # gradients, update
+    (fwdonly,) = [i for i in json.loads(path.read_text())["implementations"] if i["framework"] == "fwdonly"]
+    assert set(fwdonly["exact_ulps"]) == {"forward"}
 
 
 # Correct outside ports under the whole suite, and their buggy twins: the article's formulas in

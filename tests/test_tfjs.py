@@ -45,10 +45,9 @@ def test_numpy_onnx_and_tfjs_agree_in_every_mode_and_dtype(capsys, tmp_path):
     assert code == 0, out
     ids = {i["id"] for i in json.loads(path.read_text())["implementations"]}
     assert ids >= DEPLOYED, ids
-    assert (
-        out.splitlines()[-1]
-        == f"PASS: all {len(ids)} implementations agree with the reference on every quantity"
-    )
+    partial = sum(i.startswith("onnx") for i in ids)  # ONNX only evaluates
+    verdict = f"PASS: all {len(ids)} implementations agree with the reference on every quantity they compute"
+    assert out.splitlines()[-1] == f"{verdict} ({partial} compute only some: their others are SKIP rows)"
 
 
 def test_a_chain_rule_slip_in_the_javascript_fails_naming_the_quantity_and_the_element(capsys):
@@ -70,7 +69,9 @@ def test_a_chain_rule_slip_in_the_javascript_fails_naming_the_quantity_and_the_e
 
 
 def test_the_reports_code_columns_show_the_javascript_and_the_onnx_graph():
-    _needs("tfjs", "onnx")
+    for framework in ("tfjs", "onnx"):  # the code is read from the ports' files: no host needed
+        if ports.availability()[framework]:
+            pytest.skip(ports.availability()[framework])
     js = step_code("tfjs")
     assert js["forward"][0].code.startswith("function network(X, [hiddenW, hiddenB, outputW, outputB]) {")
     assert (

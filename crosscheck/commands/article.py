@@ -4,6 +4,7 @@ crosscheck.engine.lesson (the HTML report shows the same); this module prints th
 
 from ..engine import lesson
 from ..engine.cases import one, select
+from ..errors import UsageError
 from ..reports.table import Column, table
 from .options import initial_weights
 
@@ -47,8 +48,10 @@ def run(args) -> int:
     cases, missing = _cases(args)
     lacking = {name: lesson.lacks(case) for name, case in cases.items() if lesson.lacks(case)}
     for name, functions in lacking.items():
-        missing.append(f"{name} left out: it only evaluates (no {', '.join(functions)}); compare checks it")
+        missing.append(f"{name} left out: the port has no {' and no '.join(functions)}; compare checks it")
     cases = {name: case for name, case in cases.items() if name not in lacking}
+    if not cases:
+        raise UsageError(f"nothing to walk through: {'; '.join(missing)}")
     broken = {name: why for name, case in cases.items() if (why := lesson.broken(case))}
     cases = {name: case for name, case in cases.items() if name not in broken}
     print('"An Introduction to Neural Networks", worked through in ' + ", ".join(cases))

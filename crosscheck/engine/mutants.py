@@ -379,7 +379,8 @@ def protocol_mutants(framework: str, dtypes=None) -> list[Mutant]:
     (those of `dtypes` only, if given), of the functions it provides (NEEDS), on the CPU, in its compiled mode if it has one (the
     fastest to train: TensorFlow's xla trains in ~1 s, its eager mode in ~20 s), else its first."""
     info = ports.info(framework)
-    mode = info.compiled_mode or info.modes[0]
+    unavailable = info.declared("UNAVAILABLE_MODES", {})
+    mode = info.compiled_mode or next((m for m in info.modes if m not in unavailable), info.modes[0])
     return [
         Mutant(name, description, framework, dtype, mode, build)
         for dtype in info.dtypes

@@ -102,7 +102,7 @@ def step_code(framework: str) -> dict[str, list[Snippet]]:
     """{part: the snippets that compute it} for the port registered as `framework`, in PARTS
     order. PortError when its STEP_CODE names a part or a function it does not have."""
     module = ports.load(framework).module
-    declared = getattr(module, "STEP_CODE", DEFAULT)
+    declared = getattr(module, "STEP_CODE", {})
     unknown = [part for part in declared if part not in PARTS]
     if unknown:
         raise PortError(
@@ -116,4 +116,4 @@ def step_code(framework: str) -> dict[str, list[Snippet]]:
 
 
 # A part a port does not compute (the gradients and the update of a port that only evaluates).
-NOT_COMPUTED = Snippet("-", "", 0, "(not computed by this port: it only evaluates)")
+NOT_COMPUTED = Snippet("-", "", 0, "(not computed by this port: not provided)")

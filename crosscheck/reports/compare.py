@@ -160,7 +160,7 @@ def summary_line(r: CaseReport) -> str:
         return f"not checked: {r.ended}"
     if not r.trained:
         if any(c.quantity == "trained_forward" for c in r.checks):
-            return "not trained: the port only evaluates; trained_forward: the network the reference trained"
+            return "not trained: the port has no train; trained_forward: the network the reference trained"
         return "not trained: train raised (below)"
     line = (
         f"trained in {r.train_seconds:.2f} s; Emily {r.emily:.6f} ({'F' if r.emily > 0.5 else 'M'}), "
@@ -245,7 +245,9 @@ def verdict_line(reports: list[CaseReport]) -> str:
         what = {"FAIL": "disagrees with the reference", "PASS": "agrees with the reference"}
         return f"{verdict}: {reports[0].case.id} " + what.get(verdict, "ended early" if ended else "raised")
     if not (failed or raised or ended):
-        return f"PASS: all {len(reports)} implementations agree with the reference on every quantity"
+        partial = sum(any(c.note.startswith(ports.NOT_PROVIDED) for c in r.checks) for r in reports)
+        some = f" they compute ({partial} compute only some: their others are SKIP rows)" if partial else ""
+        return f"PASS: all {len(reports)} implementations agree with the reference on every quantity{some}"
     groups = ((raised, "raised"), (ended, "ended early"), (failed, "disagree" + "s" * (len(failed) == 1)))
     parts = [f"{len(ids)} {verb}: {', '.join(ids)}" for ids, verb in groups if ids]
     first, *rest = parts

@@ -101,7 +101,7 @@ def context(reports: list[CaseReport], data: dict, notes: list[str]) -> dict:
         "parts": PARTS,
         "code": _code(reports),
         "article_cases": {f: c.id for f, c in cases.items()},
-        "sections": lesson.worked_examples(cases),
+        "sections": lesson.worked_examples(cases) if cases else [],  # none: no port here trains
         "predictions": _predictions(reports),
         "weights_source": data["weights"]["source"],
     }
