@@ -174,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="crosscheck",
         description="The network of 'An Introduction to Neural Networks' in NumPy (the reference), "
-        f"PyTorch, JAX, TensorFlow and a scalar autograd engine, and in any port you point it at "
+        "PyTorch, JAX, TensorFlow and a scalar autograd engine, where it is deployed (ONNX Runtime, "
+        "TensorFlow.js in Node.js and in Chromium), and in any port you point it at "
         f"(registered here: {', '.join(ports.names())}), checked to agree.",
         **_epilog("crosscheck compare", "crosscheck compare --port my_port.py --frameworks mine",
                   "crosscheck COMMAND --help"),
