@@ -93,12 +93,17 @@ def test_junit_report_is_valid_xml_with_one_testcase_per_quantity(capsys, tmp_pa
     ].get("message")
 
 
-def test_selftest_catches_every_protocol_mutant_on_the_homework_port(capsys, tmp_path):
+def _selftest_mutants(capsys, tmp_path, port: Path, name: str) -> list[dict]:
+    """`crosscheck selftest` on an outside port, which must pass: its JSON report's mutants."""
     path = tmp_path / "selftest.json"
-    code, out, err = _run(capsys, "selftest", "--port", str(HOMEWORK), "--frameworks", "homework",
-                          "--quiet", "--json", str(path))  # fmt: skip
+    argv = ("--port", str(port), "--frameworks", name, "--quiet", "--json", str(path))
+    code, out, err = _run(capsys, "selftest", *argv)
     assert code == 0, out + err
-    mutants = json.loads(path.read_text())["mutants"]
+    return json.loads(path.read_text())["mutants"]
+
+
+def test_selftest_catches_every_protocol_mutant_on_the_homework_port(capsys, tmp_path):
+    mutants = _selftest_mutants(capsys, tmp_path, HOMEWORK, "homework")
     assert len(mutants) == 17  # 8 protocol mutants in float32, 9 in float64 (the float32 detour)
     assert all(m["caught"] and not m["narrow"] for m in mutants), mutants
 
@@ -164,11 +169,7 @@ def test_a_slip_in_a_port_that_only_evaluates_is_caught(capsys, tmp_path):
 
 
 def test_selftest_on_a_port_that_only_evaluates_makes_the_mutants_of_forward(capsys, tmp_path):
-    path = tmp_path / "selftest.json"
-    code, out, err = _run(capsys, "selftest", "--port", str(FORWARD_ONLY), "--frameworks", "fwdonly",
-                          "--quiet", "--json", str(path))  # fmt: skip
-    assert code == 0, out + err
-    mutants = json.loads(path.read_text())["mutants"]
+    mutants = _selftest_mutants(capsys, tmp_path, FORWARD_ONLY, "fwdonly")
     names = sorted({m["name"] for m in mutants})
     assert names == ["b1_perturbed", "float32_detour", "hidden_transposed", "output_swapped"]
     assert len(mutants) == 7 and all(m["caught"] for m in mutants), mutants
@@ -216,6 +217,14 @@ def test_an_installed_package_is_discovered_with_no_flag(tmp_path):
     assert "skipped: loopnet: no float32: the port computes in float64 only" in proc.stdout
 
 
+def _plugin() -> tuple[str, ...]:
+    """What pytest needs to be told to load the plugin: nothing where its entry point is installed."""
+    installed = any(
+        ep.value == "nn_crosscheck.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11")
+    )
+    return () if installed else ("-p", "nn_crosscheck.pytest_plugin")
+
+
 def _pytest(cwd: Path, *argv: str, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *argv],
@@ -228,10 +237,7 @@ def test_the_pytest_plugin_from_outside_the_repository(tmp_path, buggy):
     on the twin they fail with the same message."""
     shutil.copy(HOMEWORK, tmp_path / "homework.py")
     env = {"PYTHONPATH": str(ROOT), ports.ENVIRONMENT: ""}
-    installed = any(
-        ep.value == "nn_crosscheck.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11")
-    )
-    plugin = () if installed else ("-p", "nn_crosscheck.pytest_plugin")  # loaded by its entry point
+    plugin = _plugin()
     good = _pytest(tmp_path, *plugin, "--crosscheck-port", "homework.py", "-v", env=env)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "test_gradients_each_person[homework-cpu-float64-Alice] PASSED" in good.stdout
@@ -246,10 +252,7 @@ def test_the_pytest_plugin_skips_what_a_port_that_only_evaluates_does_not_provid
     skip: forward and the trained network pass, every gradient and training test is skipped."""
     shutil.copy(FORWARD_ONLY, tmp_path / "forward_only.py")
     env = {"PYTHONPATH": str(ROOT), ports.ENVIRONMENT: ""}
-    installed = any(
-        ep.value == "nn_crosscheck.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11")
-    )
-    plugin = () if installed else ("-p", "nn_crosscheck.pytest_plugin")
+    plugin = _plugin()
     proc = _pytest(tmp_path, *plugin, "--crosscheck-port", "forward_only.py", "-rs", "-v", env=env)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
