@@ -80,6 +80,28 @@ def private_caches(monkeypatch):
         monkeypatch.setattr(checks, name, fresh)
 
 
+@contextlib.contextmanager
+def registry_restored():
+    """The port registry, after the block, as it was before it."""
+    saved = dict(ports.PORTS)
+    try:
+        yield
+    finally:
+        if ports.PORTS != saved:
+            ports.PORTS.clear()
+            ports.PORTS.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def registry_as_it_was():
+    """A port a test registers (a command run in this process with --port, a fixture) is gone
+    after it, so it never joins a later test's default selection in the same worker, such as the
+    self-test's every-framework run. Session fixtures run before this one: what they register
+    stays."""
+    with registry_restored():
+        yield
+
+
 @pytest.fixture(params=[pytest.param(c, id=c.id) for c in all_cases()])
 def case(request):
     """One implementation: skipped, with the reason, where it cannot run here."""
