@@ -7,18 +7,20 @@ import argparse
 import importlib
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from nn_crosscheck import ports
 from nn_crosscheck.ports import DEVICES, DTYPES, PortError
 from nn_crosscheck.reference.pipes import quietly_on_broken_pipe
 
 from . import __version__
+from .engine.cases import check_modes
 from .errors import UsageError
 
 
 def _modes() -> tuple[str, ...]:
-    return tuple(dict.fromkeys(mode for name in ports.names() for mode in ports.info(name).modes))
+    """Every port's modes, as declared (PortInfo.declared_modes: no framework imported)."""
+    return tuple(dict.fromkeys(mode for name in ports.names() for mode in ports.info(name).declared_modes))
 
 
 def _declared_modes() -> tuple[str, ...]:
@@ -56,17 +58,32 @@ def _names(kind: str, valid: Callable[[], tuple[str, ...]]):
     a port registered after the parser was built is known)."""
 
     def parse(text: str) -> tuple[str, ...]:
-        names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))  # deduplicated
+        given = [n.strip() for n in text.split(",")]
         valid_names = valid()
-        unknown = [n for n in names if n not in valid_names]
-        if unknown or not names:
+        if "" in given and text.strip():  # "numpy,,": an empty name (no name at all: below)
             raise argparse.ArgumentTypeError(
-                f"unknown {kind} {', '.join(map(repr, unknown)) or '(none given)'}; "
-                f"valid: {', '.join(valid_names)}" + _not_imported(kind)
+                f"an empty {kind} name in {text!r} (names are separated by single commas); "
+                f"valid: {', '.join(valid_names)}"
             )
+        names = tuple(dict.fromkeys(n for n in given if n))  # deduplicated
+        problem = unknown_names(kind, names, valid_names)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
         return names
 
     return parse
+
+
+def unknown_names(kind: str, names: Sequence[str], valid_names: Sequence[str]) -> str | None:
+    """Why `names` are no selection out of `valid_names` (one is unknown, or none is given), or
+    None: the check of --frameworks, --devices, --dtypes and --modes, and of nn_crosscheck.check's."""
+    unknown = [n for n in names if n not in valid_names]
+    if unknown or not names:
+        return (
+            f"unknown {kind} {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"valid: {', '.join(valid_names)}" + _not_imported(kind)
+        )
+    return None
 
 
 def _not_imported(kind: str) -> str:
@@ -246,7 +263,8 @@ def _add_selftest(sub) -> None:
         "checks, after the unmutated ports themselves.",
         **_epilog("crosscheck selftest", "crosscheck selftest --port my_port.py --frameworks mine",
                   status="exit status: 0 when every mutant is caught, 1 when one survives or an unmutated "
-                  "port already disagrees, 2 for bad usage, 130 when interrupted"),
+                  "port already disagrees, 2 for bad usage, 3 when a mutant could not be run (an error of "
+                  "the harness, neither caught nor a survivor), 130 when interrupted"),
     )  # fmt: skip
     _selection_options(selftest, devices="cpu (every mutant runs there)")
     _worker_options(selftest)
@@ -350,6 +368,7 @@ def _run(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        check_modes(args.frameworks, args.modes)
         command = importlib.import_module(f"{__package__}.commands.{args.command}")
         return command.run(args)
     except (UsageError, PortError) as error:

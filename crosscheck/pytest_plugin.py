@@ -46,7 +46,8 @@ def pytest_configure(config):
 
     try:
         ports.check_clashes()
-        registered = [*ports.from_environment(), *(ports.load_spec(s) for s in specs)]
+        registered = ports.from_environment()
+        registered += [ports.load_spec(s, source="--crosscheck-port") for s in specs]
     except ports.PortError as error:
         raise pytest.UsageError(f"nn-crosscheck: {error}") from None
     names = [p.name for p in registered] or [

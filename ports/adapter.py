@@ -10,8 +10,11 @@ before any work, with one PortError naming the module and what is wrong.
 """
 
 import contextlib
+import difflib
 import inspect
 import math
+import os
+import re
 import warnings
 from collections import Counter
 from collections.abc import Mapping
@@ -22,7 +25,16 @@ import numpy as np
 from nn_crosscheck.reference import PARAM_NAMES
 from nn_crosscheck.reference.article import EPOCHS, LEARN_RATE
 
-from .protocol import DTYPES, NotProvided, PortError, TrainResult
+from .protocol import (
+    DECLARATIONS,
+    DTYPES,
+    GRADIENTS,
+    PROTOCOL,
+    NotProvided,
+    PortError,
+    PortWarning,
+    TrainResult,
+)
 
 CASE = ("dtype", "device", "mode")
 # The protocol's functions: the positional arguments and the keywords each must accept. forward
@@ -37,6 +49,8 @@ NOT_PROVIDED = "not provided by the port"  # the note of a family a partial port
 
 
 FROM_FILE = "nn_crosscheck_port_"  # the prefix of the name a port given as a file is imported under
+CLOSE = 0.8  # difflib's similarity from which a port's name is taken for a protocol name misspelt
+WARN_NEAR_MISSES = True  # False in compare's workers (engine/workers.py): their parent said it
 
 
 def where(module: ModuleType) -> str:
@@ -52,12 +66,17 @@ def validate(module: ModuleType) -> None:
     is callable the way the harness calls it, and its optional declarations are ones the harness
     knows. (train without loss_and_grads is refused: the training families judge a run whose
     gradients nothing has checked.)"""
+    misses = near_misses(module)
     missing = [n for n in REQUIRED if not hasattr(module, n)]
     if missing:
+        hints = [
+            f"; it defines {name!r}: did you mean {meant!r}?" for name, meant in misses if meant in missing
+        ]
         raise PortError(
             f"{where(module)}: missing {', '.join(missing)} "
-            "(a port defines NAME and forward, and may define loss_and_grads and train)"
+            "(a port defines NAME and forward, and may define loss_and_grads and train)" + "".join(hints)
         )
+    _warn_near_misses(module, misses)
     if hasattr(module, "train") and not hasattr(module, "loss_and_grads"):
         raise PortError(f"{where(module)}: defines train but not loss_and_grads (one that trains has both)")
     if not isinstance(module.NAME, str) or not module.NAME.isidentifier():
@@ -68,6 +87,57 @@ def validate(module: ModuleType) -> None:
     unknown = [d for d in getattr(module, "DTYPES", DTYPES) if d not in DTYPES]
     if unknown:
         raise PortError(f"{where(module)}: DTYPES names {', '.join(unknown)}; valid: {', '.join(DTYPES)}")
+    if getattr(module, "GRADIENTS", GRADIENTS[0]) not in GRADIENTS:
+        raise PortError(f"{where(module)}: GRADIENTS is {module.GRADIENTS!r}; valid: {', '.join(GRADIENTS)}")
+
+
+def near_misses(module: ModuleType) -> list[tuple[str, str]]:
+    """(name, protocol name) for each public name of `module` close to a name of the protocol
+    (ports.protocol) that it does not define: 'trian' where it has no train, 'loss_and_grad'
+    where it has no loss_and_grads. Such a port is valid, and the family of the name it lacks is
+    skipped: most likely not what its author meant."""
+    known = (*PROTOCOL, *DECLARATIONS)
+    lacking = [n for n in known if not hasattr(module, n)]
+    found = []
+    for name, value in vars(module).items():
+        if name.startswith("_") or name in known or isinstance(value, ModuleType):
+            continue
+        close = difflib.get_close_matches(name, lacking, n=1, cutoff=CLOSE)
+        if close:
+            found.append((name, close[0]))
+    return found
+
+
+def _warn_near_misses(module: ModuleType, misses: list[tuple[str, str]]) -> None:
+    """A PortWarning for each near miss, "port.py defines 'trian': did you mean 'train'?", at the
+    line of the port that defines it. Said by the process that loads the port first: not again by
+    the worker processes that load it after it (engine/workers.py, WARN_NEAR_MISSES). Where
+    warnings are errors (`-W error`), a PortError saying the same."""
+    if not misses or not WARN_NEAR_MISSES:
+        return
+    path = getattr(module, "__file__", None)
+    named = os.path.basename(path) if path else f"port {getattr(module, 'NAME', module.__name__)}"
+    for name, meant in misses:
+        message = PortWarning(f"{named} defines {name!r}: did you mean {meant!r}?")
+        try:
+            warnings.warn_explicit(
+                message, PortWarning, path or module.__name__, _line(module, name), module.__name__
+            )
+        except PortWarning as error:
+            raise PortError(f"{where(module)}: {error}") from None
+
+
+def _line(module: ModuleType, name: str) -> int:
+    """The line of `module`'s source where `name` is defined (1 where it cannot be told)."""
+    value = getattr(module, name)
+    code = getattr(value, "__code__", None)
+    if code is not None:
+        return code.co_firstlineno
+    with contextlib.suppress(OSError, TypeError):
+        lines = inspect.getsource(module).splitlines()
+        pattern = re.compile(rf"^{re.escape(name)}\s*[:=]")
+        return next((i for i, line in enumerate(lines, 1) if pattern.match(line)), 1)
+    return 1
 
 
 def provides(port, name: str) -> bool:
@@ -201,11 +271,15 @@ class Port:
         counts.update(f"{w.category.__name__}: {w.message}" for w in heard)
 
     def forward(self, params, X, *, dtype="float64", device="cpu", mode=None) -> np.ndarray:
-        """o1 for each row of X, (n, 2), as NumPy float64 (mode: the port's first unless named)."""
+        """o1 for each row of X (n rows of two inputs), as NumPy float64 of shape (n,) (mode: the
+        port's first unless named). An (n, 1) column, what a framework's one-unit output layer
+        gives, holds the same numbers in the same order: it comes back as (n,). Any other shape
+        comes back as it is, for the checks to fail saying both shapes."""
         case = self._case(dtype, device, mode)
         with self._heard(case):
             out = self.module.forward(params, X, **case)
-        return _float64(out, f"{self.NAME}.forward")
+        out = _float64(out, f"{self.NAME}.forward")
+        return out.reshape(-1) if out.shape == (*np.shape(X)[:1], 1) else out
 
     def loss_and_grads(self, params, x, y_true, *, dtype="float64", device="cpu", mode=None):
         """(loss, {name: partial}) at one sample, as floats; NotProvided where the port has none."""

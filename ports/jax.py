@@ -33,6 +33,7 @@ NAME = "jax"
 MODES = ("jit", "nojit")
 COMPILED_MODE = "jit"
 LABEL = "jax.grad"
+GRADIENTS = "autograd"
 EXPECTED_SECONDS = {"jit": 2, "nojit": 10}
 LAYOUT = {
     "w1": ("hidden", "w", 0, 0), "w2": ("hidden", "w", 0, 1),

@@ -18,6 +18,7 @@ NAME = "numpy"
 MODES = ("eager",)
 DEVICES = ("cpu",)
 LABEL = "hand (numpy)"
+GRADIENTS = "hand"
 EXPECTED_SECONDS = {"eager": 2}
 LAYOUT = {p: (p,) for p in PARAM_NAMES}  # OurNeuralNetwork holds the article's attributes
 # The code of one training step, by part, as the HTML report shows it beside the other ports'

@@ -11,7 +11,7 @@ Each port module (`nn_crosscheck.ports.numpy`, `.torch`, `.jax`, ...) defines th
     to_native(params, *, dtype, device)   the article's nine numbers in the framework's layout
     from_native(native) -> Params    and back
     mse_loss(y_true, y_pred, *, dtype, device) -> float   the article's MSE, the framework's way
-    forward(params, X, *, dtype, device, mode) -> (n,) array
+    forward(params, X, *, dtype, device, mode) -> (n,) array (an (n, 1) column is read as (n,))
     loss_and_grads(params, x, y_true, *, dtype, device, mode) -> (loss, nine partials)
     train(params, data, all_y_trues, *, dtype, device, mode,
           learn_rate=0.1, epochs=1000, record_steps=False) -> TrainResult
@@ -24,6 +24,9 @@ Each port module (`nn_crosscheck.ports.numpy`, `.torch`, `.jax`, ...) defines th
 And may declare, for the harness to read (defaults in ports.PortInfo):
 
     LABEL                            how its derivatives are named in a table ("jax.grad")
+    GRADIENTS                        how loss_and_grads computes its partials: "autograd" (the
+                                     framework differentiates) or "hand" (its own chain rule); the
+                                     article's walk-through labels the factors it does not return so
     COMPILED_MODE                    the mode that compiles (a jit-only divergence is blamed on it)
     DEVICES                          the devices it can use when present (default: all DEVICES)
     LAYOUT                           {article name: path into to_native's result}, each path a
@@ -63,6 +66,20 @@ PROTOCOL = (
     "NAME", "MODES", "version", "devices", "pin_precision", "precision", "matmul_canary",
     "to_native", "from_native", "mse_loss", "forward", "loss_and_grads", "train", "train_many",
 )  # fmt: skip
+
+
+GRADIENTS = ("autograd", "hand")  # what a port may declare in GRADIENTS
+
+# The declarations above that a port may make for the harness to read.
+DECLARATIONS = (
+    "LABEL", "GRADIENTS", "COMPILED_MODE", "DEVICES", "LAYOUT", "native_devices", "SWEEP_MODE", "BENCH",
+    "DTYPES", "UNAVAILABLE_MODES", "EXPECTED_SECONDS", "STEP_CODE",
+)  # fmt: skip
+
+
+class PortWarning(UserWarning):
+    """A port that is valid but probably not what its author meant: it defines a name close to
+    one of the protocol's that it lacks ('trian' and no train), so that family is skipped."""
 
 
 class PortError(Exception):

@@ -4,7 +4,8 @@
                    the built-in ports included (pyproject.toml); read when `ports` is imported,
                    recording only where each port lives: nothing is imported until asked for
     --port SPEC    on the command line, and NN_CROSSCHECK_PORTS (comma-separated SPECs) for the
-                   command line and pytest: SPEC is a path to a .py file or a dotted module name,
+                   command line and pytest: SPEC is a path to a .py file or a dotted module name
+                   (looked up from the current directory first, as `python -m` has it),
                    imported at once to read its NAME and checked (ports.adapter.validate)
 
 Run from a plain checkout, with no installed metadata, the built-in ports register from
@@ -130,6 +131,19 @@ class PortInfo:
         return tuple(self.declared("MODES", ("eager",)))
 
     @property
+    def declared_modes(self) -> tuple[str, ...]:
+        """`modes`, read from the port's source where it is not imported yet and assigns MODES a
+        literal (or never binds the name: the default), so that naming the modes imports no
+        framework; else `modes`."""
+        if self.module_name not in sys.modules and not self.error and self.name not in SURVEYS:
+            found = literal_assignments(self.module_name).get("MODES")
+            if isinstance(found, tuple | list) and found:
+                return tuple(found)
+            if _source(self.module_name).body and not _may_bind(self.module_name, "MODES"):
+                return ("eager",)
+        return self.modes
+
+    @property
     def compiled_mode(self) -> str | None:
         """The mode that compiles the computation (COMPILED_MODE), if the port has one."""
         return self.declared("COMPILED_MODE")
@@ -173,6 +187,17 @@ def defined_functions(module_name: str) -> set[str]:
             targets = [e for t in node.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
             found.update(t.id for t in targets if isinstance(t, ast.Name))
     return found
+
+
+def _may_bind(module_name: str, name: str) -> bool:
+    """Whether `module_name`'s source may bind `name` anywhere: an assignment to it, an import
+    of it or a star import (read without importing it)."""
+    for node in ast.walk(_source(module_name)):
+        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+            return True
+        if isinstance(node, ast.alias) and (node.asname or node.name) in (name, "*"):
+            return True
+    return False
 
 
 def literal_assignments(module_name: str) -> dict:
@@ -257,39 +282,62 @@ def unregister(name: str) -> None:
 
 
 def _is_file(spec: str) -> bool:
-    return spec.endswith(".py") or os.sep in spec or (os.altsep or os.sep) in spec
+    """Whether SPEC names a file (it ends in .py, has a path separator, or is a file here)."""
+    return spec.endswith(".py") or os.sep in spec or (os.altsep or os.sep) in spec or Path(spec).is_file()
 
 
-def _import_file(path: Path) -> ModuleType:
-    """Import a port from its file, once per file, under a module name of its own."""
+def _import_file(path: Path, where: str, fresh: bool = False) -> ModuleType:
+    """Import a port from its file, once per file (again where `fresh`: as the file is now),
+    under a module name of its own."""
+    if path.is_dir():
+        raise PortError(f"{where}: is a directory; give a .py file or a dotted module name")
     if not path.is_file():
-        raise PortError(f"--port {path}: no such file")
+        raise PortError(f"{where}: no such file")
+    if path.suffix != ".py":
+        raise PortError(f"{where}: not a .py file; give a .py file or a dotted module name")
     resolved = path.resolve()
     digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:8]
     name = f"{FROM_FILE}{resolved.stem}_{digest}"
-    if name in sys.modules:
+    if name in sys.modules and not fresh:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, resolved)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
+    try:  # compiled from the source as it is now, never from __pycache__ (valid to the second)
+        exec(compile(resolved.read_bytes(), str(resolved), "exec"), module.__dict__)
     except BaseException:
         del sys.modules[name]
         raise
     return module
 
 
-def load_spec(spec: str, *, source: str = "--port") -> PortInfo:
+def _import_module(spec: str) -> ModuleType:
+    """Import the dotted module `spec` with the current directory on the import path (first, as
+    `python -m` puts it), so that `crosscheck` and `python -m nn_crosscheck` find the same one."""
+    here = os.path.realpath(os.getcwd())
+    if any(os.path.realpath(entry or os.curdir) == here for entry in sys.path):
+        return importlib.import_module(spec)
+    sys.path.insert(0, here)  # while it is imported: a caller's import path is left as it was
+    importlib.invalidate_caches()
+    try:
+        return importlib.import_module(spec)
+    finally:
+        sys.path.remove(here)
+
+
+def load_spec(spec: str, *, source: str = "--port", fresh: bool = False) -> PortInfo:
     """Import the port SPEC names (a path to a .py file or a dotted module name), validate it and
-    register it under its NAME. A port whose import raises (its framework absent or broken) is
-    registered as unavailable, under the file's or module's own name, with the error and the
-    file's line; a SyntaxError, or a SPEC that names nothing, is a PortError."""
+    register it under its NAME (`fresh`: a file is imported again, as it is now). A port whose
+    import raises (its framework absent or broken) is registered as unavailable, under the file's
+    or module's own name, with the error and the file's line; a SyntaxError, or a SPEC that names
+    nothing, is a PortError."""
     spec = spec.strip()
+    if not spec:
+        raise PortError(f"{source}: an empty SPEC; give a .py file or a dotted module name")
     is_file = _is_file(spec)
     where = f"{source} {spec}"
     try:
-        module = _import_file(Path(spec)) if is_file else importlib.import_module(spec)
+        module = _import_file(Path(spec), where, fresh) if is_file else _import_module(spec)
     except PortError:
         raise
     except ModuleNotFoundError as error:
@@ -298,7 +346,8 @@ def load_spec(spec: str, *, source: str = "--port") -> PortInfo:
             and error.name is not None
             and (spec == error.name or spec.startswith(f"{error.name}."))
         ):
-            raise PortError(f"{where}: no module named {error.name!r}") from None
+            nor_file = ", nor a file of that name" if "." in spec else ""
+            raise PortError(f"{where}: no module named {error.name!r}{nor_file}") from None
         return _unavailable(spec, is_file, where, error)
     except SyntaxError as error:  # never a framework that is absent: the file is broken
         located = f"{source} {_located(error, Path(spec))}" if is_file else f"{where}: {error}"

@@ -51,6 +51,7 @@ MODES = ("eager",)
 DTYPES = ("float64",)  # pure Python floats: float32 cannot be asked for
 DEVICES = ("cpu",)
 LABEL = "Value.backward"
+GRADIENTS = "autograd"
 EXPECTED_SECONDS = {"eager": 0.5}
 LAYOUT = {p: (p, "data") for p in PARAM_NAMES}  # a Value per parameter, its number in .data
 # The code of one training step, by part, for the HTML report (names in this module): the

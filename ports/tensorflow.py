@@ -96,6 +96,7 @@ COMPILED_MODE = "xla"
 # epochs; eager, ~30 s (every step dispatched op by op).
 SWEEP_MODE = "xla"
 LABEL = "tf.GradientTape"
+GRADIENTS = "autograd"
 EXPECTED_SECONDS = {"eager": 50, "function": 3, "xla": 3}
 # Dense layers hold kernel (inputs, outputs): transposed against nn.Linear's weight rows.
 LAYOUT = {

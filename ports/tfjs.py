@@ -27,6 +27,7 @@ from .protocol import PortError, TrainResult, canary_error, canary_operands
 
 NAME = "tfjs"
 LABEL = "tf.grads (JS)"
+GRADIENTS = "autograd"
 MODES = ("node", "chromium")
 DTYPES = ("float32",)  # TensorFlow.js's CPU backend computes in float32 only
 DEVICES = ("cpu",)

@@ -38,6 +38,7 @@ NAME = "torch"
 MODES = ("eager", "compile")
 COMPILED_MODE = "compile"
 LABEL = "torch.autograd"
+GRADIENTS = "autograd"
 EXPECTED_SECONDS = {"eager": 6, "compile": 10}
 LAYOUT = {
     "w1": ("hidden", "weight", 0, 0), "w2": ("hidden", "weight", 0, 1),

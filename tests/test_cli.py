@@ -228,3 +228,64 @@ def test_one_implementation_is_named_not_counted(capsys):
     assert main(["compare", "--frameworks", "numpy", "--dtypes", "float64", "--quiet"]) == 0
     out, _ = capsys.readouterr()
     assert out.splitlines()[-1] == "PASS: numpy-cpu-float64 agrees with the reference"
+
+
+# main(argv) in a fresh interpreter, then its exit status and what it imported of the frameworks,
+# of the ports' own modules and of the commands (any of them: work began).
+FRESH = """
+import sys
+from nn_crosscheck import ports
+from nn_crosscheck.cli import main
+try:
+    status = main(sys.argv[1:])
+except SystemExit as exit_info:
+    status = exit_info.code
+begun = ("torch", "jax", "tensorflow", "onnxruntime", *(ports.info(n).module_name for n in ports.names()))
+print(status, sorted(m for m in sys.modules if m in begun or m.startswith("nn_crosscheck.commands.")))
+"""
+
+
+def _in_a_fresh_process(*argv: str) -> tuple[str, str]:
+    proc = subprocess.run([sys.executable, "-c", FRESH, *argv], capture_output=True, text=True, cwd=ROOT)
+    return proc.stdout.strip(), proc.stderr
+
+
+def test_an_unknown_mode_is_a_usage_error_before_any_framework_is_imported():
+    out, err = _in_a_fresh_process("compare", "--modes", "turbo")
+    assert out == "2 []", out + err
+    assert "argument --modes: unknown mode 'turbo'; valid: eager, compile, jit, nojit" in err
+
+
+@pytest.mark.parametrize(
+    ("frameworks", "modes", "message"),
+    [
+        ("numpy", "jit", "--modes jit: no selected framework runs it (numpy runs eager only)"),
+        (
+            "numpy,torch",
+            "jit,xla",
+            "--modes jit,xla: no selected framework runs them (numpy runs eager only; torch runs eager "
+            "and compile only)",
+        ),
+    ],
+)
+def test_a_mode_no_selected_framework_has_names_each_ones_modes_at_once(frameworks, modes, message):
+    out, err = _in_a_fresh_process("compare", "--frameworks", frameworks, "--modes", modes)
+    assert out == "2 []", out + err
+    assert err.strip() == f"crosscheck compare: error: {message}"
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "kind"),
+    [
+        ("--frameworks", "numpy,,", "framework"),
+        ("--modes", "eager,", "mode"),
+        ("--dtypes", ",float64", "dtype"),
+    ],
+)
+def test_an_empty_name_in_a_list_is_a_usage_error(capsys, flag, text, kind):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", flag, text])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: an empty {kind} name in {text!r}" in err
+    assert len(err.splitlines()) == 1

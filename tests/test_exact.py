@@ -177,3 +177,40 @@ def test_the_exact_port_passes_forward_partials_and_the_oracle(exact_case, name)
 @pytest.mark.parametrize("name", EXACT_TRAINED)
 def test_the_exact_port_passes_training(exact_case, name):
     assert_agree(*checks.training_checks(exact_case, _weights(name)))
+
+
+def test_an_ulp_at_a_value_near_0_is_measured_against_its_magnitude_on_request():
+    """exact.ulps counts in the ulp of the exact value; with `scales`, in the ulp of the larger of
+    the value and the scale (a partial of a saturated neuron: tiny, from terms of size ~0.4)."""
+    ctx = exact.context()
+    truth = [ctx.mpf("-1.1493618157816728e-17"), ctx.mpf("0.25")]
+    own = exact.ulps([0.0, 0.25], truth, "float64")
+    assert own[0] == pytest.approx(1.1493618157816728e-17 / 2.0**-109) and own[0] > 1e15
+    scaled = exact.ulps([0.0, 0.25], truth, "float64", scales=[0.43, 0.1])
+    assert scaled[0] == pytest.approx(1.1493618157816728e-17 / 2.0**-54) and scaled[0] < 1
+    assert own[1] == scaled[1] == 0  # a scale below the value changes nothing
+
+
+def test_compare_exact_says_why_a_distance_near_0_is_huge(capsys, tmp_path):
+    """The shared weights saturate h2 at Bob: dL/db2 is -1.15e-17 exactly, from terms of size 0.43,
+    and the reference's -0.0 is quadrillions of ulps of that value from it. The row says so, and
+    gives the distances in ulps of each element's magnitude; the JSON has them under near_zero."""
+    import json
+
+    from test_shown_outputs import assert_shown
+
+    from nn_crosscheck.cli import main
+    from nn_crosscheck.engine.suite import NEAR_ZERO
+
+    report = tmp_path / "exact.json"
+    argv = ["compare", "--frameworks", "numpy", "--dtypes", "float64", "--exact", "--quiet"]
+    assert main([*argv, "--json", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert_shown("exact-near-zero", out)
+    (numpy,) = json.loads(report.read_text())["implementations"]
+    gradients = numpy["exact_ulps"]["gradients"]
+    near = gradients["near_zero"]
+    assert gradients["worst"] == "Bob/b2" and gradients["ulps"] > 1e15
+    assert abs(near["exact"]) < NEAR_ZERO * near["magnitude"]
+    assert near["ulps"] <= 1 and near["reference_ulps"] <= 1
+    assert "near_zero" not in numpy["exact_ulps"]["forward"]  # no o1 is near 0 at these weights

@@ -42,6 +42,7 @@ FACTS = """(() => {
         background: getComputedStyle(r.querySelector('td')).backgroundColor,
       })),
       locator: text(t.querySelector('tr.locator')),
+      idHeight: box(t.querySelector('th.impl-id')).height,
       ...box(t),
     })),
     code: [...document.querySelectorAll('.code-cell')].map((c) => ({
@@ -155,4 +156,5 @@ def test_drifted_port_shows_a_red_fail_row_and_the_locator(chromium, tmp_path, d
         in impl["locator"]
     )
     assert data["divergence"]["step"] == step
+    assert impl["idHeight"] == pytest.approx(impl["height"], abs=1)  # its red bar runs the whole block
     assert facts["console_errors"] == []

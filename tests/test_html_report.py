@@ -224,3 +224,55 @@ def test_bad_html_arguments_exit_2(capsys, argv, message):
         code = exit_info.code
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+class _Blocks(HTMLParser):
+    """Each implementation's block of the comparison table: its id cell's rowspan, its rows."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.blocks: list[dict] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "tbody" and "data-implementation" in attrs:
+            self.blocks.append(
+                {"id": attrs["data-implementation"], "verdict": attrs["data-verdict"], "rows": 0}
+            )
+        elif self.blocks and "end" not in self.blocks[-1] and tag == "tr":
+            self.blocks[-1]["rows"] += 1
+        elif self.blocks and tag == "th" and "impl-id" in (attrs.get("class") or "").split():
+            self.blocks[-1]["span"] = int(attrs["rowspan"])
+
+    def handle_endtag(self, tag):
+        if tag == "tbody" and self.blocks:
+            self.blocks[-1]["end"] = True
+
+
+def test_a_fail_blocks_id_cell_spans_every_line_of_its_block(tmp_path, drifted):
+    """The id cell carries a FAIL block's red bar: it spans the block's quantity rows and its
+    lines under them (summary, failing elements, the locator), so the bar runs the whole block."""
+    path = tmp_path / "drifted.html"
+    code, _, _ = write_page(path, "compare", "--frameworks", "numpy,drifted", "--dtypes", "float64")
+    assert code == 1
+    blocks = _Blocks(path.read_text()).blocks
+    failing = [b for b in blocks if b["verdict"] == "FAIL"]
+    assert [b["id"] for b in failing] == ["drifted-cpu-float64"] and failing[0]["rows"] > 9  # lines under it
+    assert [(b["id"], b["span"]) for b in blocks] == [(b["id"], b["rows"]) for b in blocks]
+
+
+def test_err_tol_is_shown_in_one_format():
+    """err/tol: three decimals within budget; over it three significant digits, whatever its
+    size (1372.932 and 43200 alike: 1.37e+03, 4.32e+04), in the column's width."""
+    from nn_crosscheck.reports.compare import COLUMNS, _ratio
+
+    width = next(c.width for c in COLUMNS if c.title == "err/tol")
+    for x in (0.0, 0.0711, 0.5, 1.0):
+        shown = _ratio(x)
+        assert shown == f"{x:.3f}" and len(shown) <= width
+    for x in (1.004, 3.14159, 12.345, 683.0, 999.7, 1372.932, 43200.0, 2.32e13, 9.61e99):
+        shown = _ratio(x)
+        digits = shown.split("e")[0].replace(".", "").lstrip("0")
+        assert len(digits) == 3 and len(shown) <= width, shown
+        assert float(shown) == pytest.approx(x, rel=5e-3), shown

@@ -181,7 +181,7 @@ def test_the_plugin_runs_the_families_on_the_users_port(user_project):
     argv = [*PYTEST, "-v", "--crosscheck-port", "its_port.py"]
     result = _run(argv, user_project)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "its: --port its_port.py" in result.stdout  # the header says where the port came from
+    assert "its: --crosscheck-port its_port.py" in result.stdout  # the header says where the port came from
     for test in ("test_forward_on_the_people[its-cpu-float64]", "test_my_own_modules_are_mine",
                  "test_the_plugin_is_loaded_and_imports_nothing_unless_asked",
                  "test_gradients_each_person[its-cpu-float64-Alice]",

@@ -241,7 +241,7 @@ def test_the_pytest_plugin_from_outside_the_repository(tmp_path, buggy):
     good = _pytest(tmp_path, *plugin, "--crosscheck-port", "homework.py", "-v", env=env)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "test_gradients_each_person[homework-cpu-float64-Alice] PASSED" in good.stdout
-    assert "homework: --port homework.py" in good.stdout  # the header says where it came from
+    assert "homework: --crosscheck-port homework.py" in good.stdout  # the header says where it came from
     bad = _pytest(tmp_path, *plugin, "--crosscheck-port", str(buggy), "-q", env=env)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "gradients [Alice/w2] homework-cpu-float64: got" in bad.stdout

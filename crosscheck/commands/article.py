@@ -1,6 +1,7 @@
 """`crosscheck article`: the article as a short lesson, each value beside what every framework
-computes. Everything runs in float64 (JAX compiled with jit). The numbers are computed by
-crosscheck.engine.lesson (the HTML report shows the same); this module prints them."""
+computes. Everything runs in float64 (JAX compiled with jit), in this process. The numbers are
+computed by crosscheck.engine.lesson (the HTML report shows the same, computed in compare's
+workers); this module prints them, a value that disagrees with the reference marked "*"."""
 
 from ..engine import lesson
 from ..engine.cases import one, select
@@ -27,6 +28,8 @@ def _print(section: lesson.Section) -> None:
         _table(t)
     for note in section.notes:
         print(f"   {note}")
+    for line in section.marked:
+        print(f"   {line}")
     for error in section.errors:
         print(f"   ERROR: {error}")
 
@@ -46,22 +49,24 @@ def _cases(args) -> tuple[dict, list[str]]:
 
 def run(args) -> int:
     cases, missing = _cases(args)
-    lacking = {name: lesson.lacks(case) for name, case in cases.items() if lesson.lacks(case)}
-    for name, functions in lacking.items():
-        missing.append(f"{name} left out: the port has no {' and no '.join(functions)}; compare checks it")
-    cases = {name: case for name, case in cases.items() if name not in lacking}
-    if not cases:
+    worked = {name: lesson.work(case) for name, case in cases.items()}
+    lacking = {name: w for name, w in worked.items() if w.lacks}
+    missing += [f"{line}; compare checks it" for line in lesson.left_out(lacking)]
+    if len(lacking) == len(worked):
         raise UsageError(f"nothing to walk through: {'; '.join(missing)}")
-    broken = {name: why for name, case in cases.items() if (why := lesson.broken(case))}
-    cases = {name: case for name, case in cases.items() if name not in broken}
-    print('"An Introduction to Neural Networks", worked through in ' + ", ".join(cases))
+    broken = lesson.left_out({name: w for name, w in worked.items() if name not in lacking})
+    shown = {name: w for name, w in worked.items() if w.usable}
+    through = ", ".join(shown) or "no framework: each selected one is left out (below)"
+    print('"An Introduction to Neural Networks", worked through in ' + through)
     print("Each value the article prints, beside what each framework computes (float64, CPU).")
     for line in missing:
         print(f"({line})")
-    for name, why in broken.items():
-        print(f"(ERROR: {name} left out: {why})")
-    for section in lesson.worked_examples(cases):
+    for line in broken:
+        print(f"(ERROR: {line})")
+    for section in lesson.worked_examples(shown):
         _print(section)
-    training = lesson.training(cases, initial_weights(args))
+    if not shown:
+        return 1
+    training = lesson.training({name: cases[name] for name in shown}, initial_weights(args))
     _print(training)
     return 1 if broken or training.errors else 0

@@ -7,6 +7,7 @@ import numpy as np
 from nn_crosscheck import ports
 from nn_crosscheck.ports import DTYPES
 
+from ..engine import lesson
 from ..engine.cases import select
 from ..engine.overflow import describe, first_overflow
 from ..engine.suite import CaseReport, CaseTask, ended_early
@@ -60,7 +61,7 @@ def weights_problem(weights: dict, dtype: str) -> str | None:
     return f"initial weights ({weights['source']}): {describe(where, dtype)}" if where else None
 
 
-def _check_weights(weights: dict, dtypes) -> None:
+def check_weights(weights: dict, dtypes) -> None:
     """Every initial weight must be finite in every selected dtype, and so must the reference's
     arithmetic from them."""
     for dtype in sorted(dtypes):
@@ -69,9 +70,12 @@ def _check_weights(weights: dict, dtypes) -> None:
             raise UsageError(problem)
 
 
-def run_all(cases, params, quiet: bool, exact: bool = False, workers: Workers | None = None) -> list:
+def run_all(
+    cases, params, quiet: bool, exact: bool = False, workers: Workers | None = None, worked=()
+) -> list:
     """Every case through run_case (in `workers`' processes; by default in this one), the
-    reports in the order of `cases`, a progress line on stderr as each finishes."""
+    reports in the order of `cases`, a progress line on stderr as each finishes; the reports of
+    `worked` also carry their framework's worked examples (engine/lesson.py), computed there."""
     workers = workers or Workers(jobs=1)
     serial = workers.jobs == 1
     done = [0]
@@ -91,7 +95,7 @@ def run_all(cases, params, quiet: bool, exact: bool = False, workers: Workers | 
                 print(f"[{done[0]}/{len(cases)}] {case.id}: {said}", file=sys.stderr, flush=True)
 
     groups = plan(cases, workers.jobs) if not serial else [(case,) for case in cases]
-    tasks = [CaseTask.of(group, exact) for group in groups]
+    tasks = [CaseTask.of(group, exact, worked) for group in groups]
     results = workers.run(tasks, params, on_done=finished, on_start=started)
     found = _by_case(workers, tasks, results, params, finished)
     reports = [found[case] for case in cases]
@@ -111,7 +115,8 @@ def _by_case(workers: Workers, tasks: list, results: list, params, finished) -> 
     its cases run again, alone, so that the one that ended it is named and the others judged."""
     ended = [i for i, (t, r) in enumerate(zip(tasks, results)) if isinstance(r, Failed) and t.size > 1]
     if ended:
-        again = [CaseTask.of([case], tasks[i].exact) for i in ended for case in tasks[i].cases]
+        again = [CaseTask.of([case], tasks[i].exact, tasks[i].worked)
+                 for i in ended for case in tasks[i].cases]  # fmt: skip
         kept = [i for i in range(len(tasks)) if i not in ended]
         results = [results[i] for i in kept] + workers.run(again, params, on_done=finished)
         tasks = [tasks[i] for i in kept] + again
@@ -141,8 +146,9 @@ def run(args) -> int:
         workers.prepare(sound, weights["params"], ("numpy", *(args.frameworks or ports.names())))
         with ports.registry.surveyed(workers.surveys()):
             selection = select(args.frameworks, args.devices, args.dtypes, args.modes)
-            _check_weights(weights, {c.dtype for c in selection.cases})
-            reports = run_all(selection.cases, weights["params"], args.quiet, args.exact, workers)
+            check_weights(weights, {c.dtype for c in selection.cases})
+            worked = lesson.chosen(selection.cases) if args.html else ()  # the page's, computed there
+            reports = run_all(selection.cases, weights["params"], args.quiet, args.exact, workers, worked)
             workers.close()
             return _report(args, reports, selection, weights, workers.timing)
 

@@ -1,6 +1,8 @@
 """Helpers shared by the commands: the initial weights they start from, output paths."""
 
 import os
+import stat
+import tempfile
 from pathlib import Path
 
 from nn_crosscheck.reference import SHARED_WEIGHTS, draw
@@ -19,24 +21,60 @@ def initial_weights(args) -> dict:
 
 
 def writable(path: str | None, what: str) -> None:
-    """Fail before any work if an output path cannot be written."""
+    """Fail before any work if a report could not be written at `path`, as it will be
+    (reports.json.write_whole): a directory there, a parent directory that is missing or in which
+    no file can be made, a FIFO or device that is not writable. A symlink is judged by its target."""
     if path is None:
         return
     if not path:
         raise UsageError(f"{what}: empty path")
-    parent = Path(path).resolve().parent
-    if not parent.is_dir():
-        raise UsageError(f"{path}: cannot write {what}: directory {parent} does not exist")
+    problem = _file_problem(path)
+    if problem:
+        raise UsageError(f"{path}: cannot write {what}: {problem}")
+
+
+def _file_problem(path: str) -> str | None:
+    """Why a report could not be written at `path`, or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as error:
+        return error.strerror or str(error)
+    if mode is not None and stat.S_ISDIR(mode):
+        return "it is a directory"
+    if mode is not None and not os.access(path, os.W_OK):  # as a shell's > would refuse it
+        return "permission denied"
+    if mode is not None and not stat.S_ISREG(mode):  # a FIFO, a device: written into, as > would
+        return None
+    # A regular file, or none yet: made beside it (beside a symlink's target), renamed onto it.
+    return _directory_problem(Path(os.path.realpath(path)).parent)
+
+
+def _directory_problem(directory: Path) -> str | None:
+    """Why no file can be made in `directory`, found by making one (and removing it), or None."""
+    if not directory.is_dir():
+        return f"directory {directory} does not exist"
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".crosscheck-", dir=directory)
+    except OSError as error:
+        return f"no file can be made in {directory}: {error.strerror or error}"
+    os.close(handle)
+    os.unlink(probe)
+    return None
 
 
 def check_bundle_path(directory: str | None) -> None:
     """Fail before any work if the bundle could not be written at `directory`: a file there, a
-    parent directory missing or not writable (the same rule as --json's)."""
+    parent directory missing or in which nothing can be made (the same rule as --json's)."""
     if directory is None:
         return
-    writable(directory, "the reproduction bundle")
-    path = Path(directory).resolve()
+    if not directory:
+        raise UsageError("the reproduction bundle: empty path")
+    path = Path(os.path.realpath(directory))
     if path.exists() and not path.is_dir():
         raise UsageError(f"{directory}: cannot write the reproduction bundle: it is a file, not a directory")
-    if not os.access(path.parent, os.W_OK):
-        raise UsageError(f"{directory}: cannot write the reproduction bundle: {path.parent} is not writable")
+    # Made beside it, then moved in: files into a directory already there, else the whole.
+    problem = _directory_problem(path.parent) or (_directory_problem(path) if path.is_dir() else None)
+    if problem:
+        raise UsageError(f"{directory}: cannot write the reproduction bundle: {problem}")

@@ -10,12 +10,24 @@ from ..engine.precision import preflight
 from ..engine.workers import Failed, Workers
 from ..errors import UsageError
 from ..reports.json import write_json
-from ..reports.selftest import render
+from ..reports.selftest import overall, render
 from .options import writable
 
 
 def catalogued(framework: str) -> bool:
     return any(m.framework == framework for m in MUTANTS)
+
+
+def availability_of(frameworks) -> dict[str, str | None]:
+    """{framework: None where it imports, else why not}, of `frameworks` alone (each imported)."""
+    found = {}
+    for framework in frameworks:
+        try:
+            ports.load(framework)
+            found[framework] = None
+        except ports.PortUnavailable as error:
+            found[framework] = str(error)
+    return found
 
 
 def chosen(args) -> list:
@@ -25,16 +37,13 @@ def chosen(args) -> list:
     each named in --frameworks, which must be."""
     if args.devices not in (None, ("cpu",)):
         raise UsageError("selftest runs its mutants on the cpu only")
-    available = ports.availability()
-    if args.frameworks:
+    if args.frameworks:  # only those are imported: a NumPy port's self-test imports no other framework
         outside = [f for f in args.frameworks if not catalogued(f)]
-        for framework in outside:
-            if available[framework]:
-                raise UsageError(
-                    f"framework {framework!r} was requested but is unavailable: {available[framework]}"
-                )
+        for framework, error in availability_of(outside).items():
+            if error:
+                raise UsageError(f"framework {framework!r} was requested but is unavailable: {error}")
     else:
-        outside = [f for f, error in available.items() if not catalogued(f) and not error]
+        outside = [f for f, error in ports.availability().items() if not catalogued(f) and not error]
     candidates = MUTANTS + [m for f in outside for m in protocol_mutants(f)]
     mutants = [
         m
@@ -64,19 +73,30 @@ def baseline_failures(mutants, workers: Workers) -> list[str]:
     return [verdict_line(bad), *(f"  {line}" for line in lines)] if bad else []
 
 
-def unfinished(mutant, failed: Failed) -> dict:
-    """A mutant whose run gave no result (its worker died or ran out of time): not caught."""
+def not_run(mutant, failed: Failed) -> dict:
+    """A mutant whose run gave no result (it raised, its worker died or ran out of time): an error
+    of the harness, neither caught nor a survivor."""
     from ..engine.cases import Case
 
     case = Case(mutant.framework, "cpu", mutant.dtype, mutant.mode, variant=mutant.name)
     return {"name": mutant.name, "description": mutant.description, "case": case.id, "caught": False,
             "check": None, "ratio": None, "checks_failed": [], "narrow": False,
-            "ended": failed.note}  # fmt: skip
+            "error": failed.note}  # fmt: skip
+
+
+def outcome(result) -> str:
+    """One word for a mutant's result: caught, SURVIVED, or ERROR (it could not be judged)."""
+    if isinstance(result, Failed) or result.get("error"):
+        return "ERROR"
+    return "caught" if result["caught"] else "SURVIVED"
+
+
+EXIT = {"pass": 0, "fail": 1, "error": 3}  # error: a mutant could not be run, whatever else survived
 
 
 def run(args) -> int:
-    mutants = chosen(args)
     writable(args.json, "the JSON report")
+    mutants = chosen(args)
     with Workers(args.jobs, args.timeout) as workers:
         workers.prepare(tuple(dict.fromkeys(m.dtype for m in mutants)), SHARED_WEIGHTS)
         preflight(tuple(sorted({m.framework for m in mutants})))
@@ -95,14 +115,13 @@ def run(args) -> int:
         def finished(task, result, seconds) -> None:
             done[0] += 1
             if not args.quiet:
-                caught = "ended early" if isinstance(result, Failed) else "SURVIVED"
-                caught = "caught" if isinstance(result, dict) and result["caught"] else caught
-                print(f"[{done[0]}/{len(mutants)}] {task.name}: {caught}", file=sys.stderr, flush=True)
+                line = f"[{done[0]}/{len(mutants)}] {task.name}: {outcome(result)}"
+                print(line, file=sys.stderr, flush=True)
 
         found = workers.run([MutantTask.of(m) for m in mutants], SHARED_WEIGHTS, on_done=finished)
-    results = [unfinished(m, r) if isinstance(r, Failed) else r for m, r in zip(mutants, found)]
+    results = [not_run(m, r) if isinstance(r, Failed) else r for m, r in zip(mutants, found)]
     print(render(results))
-    survivors = [r["name"] for r in results if not r["caught"]]
+    verdict = overall(results)
     if args.json:
-        write_json({"verdict": "fail" if survivors else "pass", "mutants": results}, args.json)
-    return 1 if survivors else 0
+        write_json({"verdict": verdict, "mutants": results}, args.json)
+    return EXIT[verdict]

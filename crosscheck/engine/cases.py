@@ -126,7 +126,7 @@ def select(
     ]
     cases = [c for c in candidates if c.unavailable() is None]
     for device in (devices or ()) if available else ():  # no framework at all: said below
-        if not any(c.device == device for c in cases):
+        if not any(device in status[f]["devices"] and device in ports.info(f).devices for f in available):
             present = "; ".join(f"{f}: {', '.join(status[f]['devices'])}" for f in available)
             raise UsageError(f"device {device!r} was requested but is not present (devices found: {present})")
     # Left out: said when asked for by device, or when the device is here (a dtype or a mode
@@ -145,6 +145,19 @@ def select(
         )
         raise UsageError(f"nothing to run: {why}")
     return Selection(cases, notes, status)
+
+
+def check_modes(frameworks: tuple[str, ...] | None, modes: tuple[str, ...] | None) -> None:
+    """A usage error, before any work, when no selected framework has any of the selected modes,
+    naming the modes each has (as declared: PortInfo.declared_modes, no framework imported)."""
+    if not modes:
+        return
+    declared = {name: ports.info(name).declared_modes for name in frameworks or ports.names()}
+    if any(set(modes) & set(has) for has in declared.values()):
+        return
+    runs = "; ".join(f"{name} runs {' and '.join(has)} only" for name, has in declared.items())
+    them = "it" if len(modes) == 1 else "them"
+    raise UsageError(f"--modes {','.join(modes)}: no selected framework runs {them} ({runs})")
 
 
 def one(values: tuple[str, ...] | None, default: str, flag: str, command: str) -> str:

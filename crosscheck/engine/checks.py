@@ -5,6 +5,7 @@ reports them, so both judge with the same code.
 """
 
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
 
@@ -201,6 +202,21 @@ def adopt_train(case: Case, params: Params, run: tuple) -> bool:
         return False
     _ADOPTED[key] = run
     return True
+
+
+@contextmanager
+def fresh_runs():
+    """Within the block, each training run and finite difference is made afresh, as for a port
+    whose code may have changed under the same Case (a file edited between two checks); those
+    made before are kept for after it."""
+    global _timed_train, _finite_differences
+    saved = _timed_train, _finite_differences
+    fresh = [lru_cache(f.cache_parameters()["maxsize"])(f.__wrapped__) for f in saved]
+    _timed_train, _finite_differences = fresh
+    try:
+        yield
+    finally:
+        _timed_train, _finite_differences = saved
 
 
 def train(case: Case, params: Params):

@@ -125,18 +125,25 @@ def train(params, data, all_y_trues, dtype: str, *, learn_rate=LEARN_RATE, epoch
     }
 
 
-def ulps(values, exact_values, dtype: str) -> np.ndarray:
+def ulps(values, exact_values, dtype: str, scales=None) -> np.ndarray:
     """|value - exact| in units in the last place of `dtype` at the exact value (mpf): the ulp
     of the binade the exact value lies in (that of the smallest normal number below it), the
-    difference taken exactly. A non-finite value is infinitely far."""
+    difference taken exactly. A non-finite value is infinitely far. With `scales` (an element's
+    magnitude: the size of the terms rounded on the way to it, engine/magnitudes.py), the ulp at
+    the larger of |exact| and the scale: an exact value near 0 (a partial of a saturated neuron,
+    -1.1e-17 where its terms are 0.43) has an ulp so small that any rounding of its terms is
+    quadrillions of them."""
     ctx = context()
     lowest = int(np.frexp(np.finfo(dtype).tiny)[1])  # the smallest normal number's binade
+    values = np.asarray(values, dtype=np.float64).tolist()
+    scales = [0.0] * len(values) if scales is None else np.asarray(scales, dtype=np.float64).tolist()
     found = []
-    for value, truth in zip(np.asarray(values, dtype=np.float64).tolist(), exact_values, strict=True):
+    for value, truth, scale in zip(values, exact_values, scales, strict=True):
         if not np.isfinite(value):
             found.append(float("inf"))
             continue
-        binade = max(int(ctx.frexp(truth)[1]), lowest) if truth else lowest
+        size = max(abs(ctx.mpf(truth)), ctx.mpf(scale))
+        binade = max(int(ctx.frexp(size)[1]), lowest) if size else lowest
         unit = ctx.ldexp(1, binade - BITS[dtype])  # |truth| in [2^(e-1), 2^e): ulp 2^(e - p)
         found.append(float(abs(ctx.mpf(value) - truth) / unit))
     return np.array(found)

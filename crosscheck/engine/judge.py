@@ -124,14 +124,15 @@ def compare(
     then the value's own scale (tolerances.value_scale). `budget` overrides the tolerance table
     (the finite-difference oracle has its own arithmetic); `magnitude` is then only reported.
 
-    Structure first: both must have the shape of `labels`.
+    Structure first: `got` must have the shape of `expected` (the same number of values is not
+    enough: a (3, 2) is not six outputs in a row), and `expected` one value for each of `labels`.
     """
     shapes = np.shape(got), np.shape(expected)
     got = np.asarray(got, dtype=np.float64).reshape(-1)
     expected = np.asarray(expected, dtype=np.float64).reshape(-1)
     if not expected.shape == (len(labels),):
         raise ValueError(f"{quantity} {case}: {expected.shape[0]} expected values for {len(labels)} labels")
-    if got.shape != expected.shape:
+    if shapes[0] != shapes[1]:
         return unjudged(quantity, case, f"results of another shape: got {shapes[0]}, expected {shapes[1]}")
     if magnitude is None:
         if quantity not in TRAINING:

@@ -9,6 +9,7 @@ PROTOCOL_CATALOGUE: bugs made from any port through the protocol alone, for an o
 
 import contextlib
 import math
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import ModuleType, SimpleNamespace
@@ -32,6 +33,7 @@ class Mutant:
     dtype: str
     mode: str
     build: Callable[[ModuleType], SimpleNamespace]  # correct port -> mutated port
+    protocol: bool = False  # of PROTOCOL_CATALOGUE (made through the protocol alone), not of CATALOGUE
 
     def case(self) -> Case:
         port = self.build(ports.load(self.framework))
@@ -382,7 +384,7 @@ def protocol_mutants(framework: str, dtypes=None) -> list[Mutant]:
     unavailable = info.declared("UNAVAILABLE_MODES", {})
     mode = info.compiled_mode or next((m for m in info.modes if m not in unavailable), info.modes[0])
     return [
-        Mutant(name, description, framework, dtype, mode, build)
+        Mutant(name, description, framework, dtype, mode, build, protocol=True)
         for dtype in info.dtypes
         if dtypes is None or dtype in dtypes
         for name, applies, description, build in PROTOCOL_CATALOGUE
@@ -390,31 +392,35 @@ def protocol_mutants(framework: str, dtypes=None) -> list[Mutant]:
     ]
 
 
-def find(framework: str, name: str, dtype: str, mode: str) -> Mutant:
-    """The mutant of that name made from `framework` in that dtype and mode."""
-    (mutant,) = (
-        m
-        for m in (*MUTANTS, *protocol_mutants(framework))
-        if (m.framework, m.name, m.dtype, m.mode) == (framework, name, dtype, mode)
-    )
-    return mutant
+def find(framework: str, name: str, dtype: str, mode: str, protocol: bool = False) -> Mutant:
+    """The mutant of that name made from `framework` in that dtype and mode, of PROTOCOL_CATALOGUE
+    if `protocol`, else of CATALOGUE: the two share names (a protocol-level hidden_transposed is
+    made from JAX in float64 and jit as the catalogue's is), so a name alone may match two."""
+    candidates = protocol_mutants(framework) if protocol else MUTANTS
+    key = (framework, name, dtype, mode)
+    found = [m for m in candidates if (m.framework, m.name, m.dtype, m.mode) == key]
+    if len(found) != 1:
+        where = "protocol-level mutants" if protocol else "catalogue"
+        raise LookupError(f"{len(found)} mutants of the {where} are {name} of {framework} {dtype} {mode}")
+    return found[0]
 
 
 @dataclass(frozen=True)
 class MutantTask:
     """run_mutant for one mutant: in this process the mutant itself, in a worker
-    (engine/workers.py) the one of the catalogue it names (its build is a closure, which does not
-    pickle: only the names travel)."""
+    (engine/workers.py) the one it names, found again by `find` (its build is a closure, which
+    does not pickle: only the names travel, the catalogue's or the protocol's among them)."""
 
     framework: str
     name: str
     dtype: str
     mode: str
+    protocol: bool = False
     mutant: Mutant | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, mutant: Mutant) -> "MutantTask":
-        return cls(mutant.framework, mutant.name, mutant.dtype, mutant.mode, mutant)
+        return cls(mutant.framework, mutant.name, mutant.dtype, mutant.mode, mutant.protocol, mutant)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "mutant": None}
@@ -423,30 +429,46 @@ class MutantTask:
     def id(self) -> str:
         return self.name
 
-    def perform(self, params) -> dict:  # params: the mutants always start from SHARED_WEIGHTS
-        return run_mutant(self.mutant or find(self.framework, self.name, self.dtype, self.mode))
+    def perform(self, params):  # params: the mutants always start from SHARED_WEIGHTS
+        """run_mutant's result; a Failed (engine/workers.py) where the mutant could not be made or
+        run (the harness's error, not a verdict on the checks), here as in a worker."""
+        from .workers import Failed
+
+        try:
+            mutant = self.mutant or find(self.framework, self.name, self.dtype, self.mode, self.protocol)
+            return run_mutant(mutant)
+        except Exception as error:
+            message = " ".join(str(error).split()) or "(no message)"
+            trace = "".join(traceback.format_exception(error))
+            return Failed(f"raised {type(error).__name__}: {message}", trace)
 
 
 NARROW = 10.0  # a mutant caught with its best error/tolerance ratio below this is flagged
 
 
 def run_mutant(mutant: Mutant) -> dict:
-    """The mutant through every compare check: caught or not, by which check, how widely."""
+    """The mutant through every compare check: caught or not, by which check, how widely. A
+    mutant whose port raised in a protocol call (a check that is an ERROR) is neither: its numbers
+    could not be judged, and `error` says why."""
     from nn_crosscheck.reference import SHARED_WEIGHTS
 
     from .suite import run_case
 
     case = mutant.case()
     report = run_case(case, SHARED_WEIGHTS)
-    failed = [c for c in report.checks if not c.passed]
-    best = max(failed or report.checks, key=lambda c: c.ratio)
+    error = next((c.note for c in report.checks if c.outcome == "error"), None)
+    judged = [c for c in report.checks if c.outcome != "error"]
+    failed = [c for c in judged if not c.passed]
+    best = max(failed or judged, key=lambda c: c.ratio, default=None)
+    caught = bool(failed) and error is None
     return {
         "name": mutant.name,
         "description": mutant.description,
         "case": case.id,
-        "caught": bool(failed),
-        "check": best.quantity if failed else None,
-        "ratio": best.ratio if math.isfinite(best.ratio) else None,
+        "caught": caught,
+        "check": best.quantity if caught else None,
+        "ratio": best.ratio if error is None and best is not None and math.isfinite(best.ratio) else None,
         "checks_failed": [c.quantity for c in failed],
-        "narrow": bool(failed) and best.ratio < NARROW,
+        "narrow": caught and best.ratio < NARROW,
+        "error": error,
     }

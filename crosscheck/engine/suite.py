@@ -40,6 +40,7 @@ class CaseReport:
     warnings: dict = field(default_factory=dict)  # "Category: message": how often the port warned
     ended: str = ""  # what ended the run before it gave a result (its worker died, a timeout)
     seconds: float = math.nan  # how long run_case took, the framework's import included if first
+    worked: object = None  # its framework's part in the article's worked examples (lesson.Worked), if asked
 
     @property
     def passed(self) -> bool:
@@ -93,13 +94,13 @@ def run_case(case: Case, params: Params, *, exact: bool = False) -> CaseReport:
         found += raised(TRAINING, case.id, "train", error)
         return CaseReport(case, found, train_seconds=nan, emily=nan, frank=nan, warnings=warned(case))
     training = _family(TRAINING, case, "forward", lambda: checks.training_checks(case, params))
-    emily, frank = _attempt(lambda: checks.predictions(case, result.params), (math.nan, math.nan))
+    emily, frank = _attempt(lambda: _predictions(case, result.params), (math.nan, math.nan))
     report = CaseReport(
         case=case,
         checks=[*found, *training],
         train_seconds=checks.train_seconds(case, params),
-        emily=float(emily),
-        frank=float(frank),
+        emily=emily,
+        frank=frank,
     )
     report.warnings = warned(case)
     if case.dtype != "float64":
@@ -119,12 +120,14 @@ class CaseTask:
 
     cases: tuple[Case, ...]
     exact: bool = False
+    worked: tuple[Case, ...] = ()  # the cases whose report also carries the worked examples
 
     @classmethod
-    def of(cls, cases, exact: bool = False) -> "CaseTask":
+    def of(cls, cases, exact: bool = False, worked=()) -> "CaseTask":
         if any(case.port_override is not None for case in cases):
             raise ValueError("a CaseTask is rebuilt from names: a case with port_override has none")
-        return cls(tuple(replace(case) for case in cases), exact)
+        cases = tuple(replace(case) for case in cases)
+        return cls(cases, exact, tuple(replace(case) for case in worked if case in cases))
 
     framework = property(lambda self: self.cases[0].framework)
     mode = property(lambda self: self.cases[0].mode)
@@ -137,6 +140,10 @@ class CaseTask:
             start = time.perf_counter()
             reports.append(run_case(case, params, exact=self.exact))
             reports[-1].case, reports[-1].seconds = replace(case), time.perf_counter() - start
+            if case in self.worked:  # after the timing: compare's own work alone is timed
+                from .lesson import work
+
+                reports[-1].worked = work(case, code=True)
         return reports
 
 
@@ -170,6 +177,16 @@ def _attempt(run, otherwise):
         return run()
     except Exception:  # reported by the family that makes the same call
         return otherwise
+
+
+def _predictions(case: Case, trained: Params) -> tuple[float, float]:
+    """Emily's and Frank's predictions from the trained network, as floats; NaN for both where
+    forward gave no two numbers (it raised, or gave another shape: the forward and predictions
+    checks say which)."""
+    found = np.asarray(checks.predictions(case, trained), dtype=np.float64)
+    if found.shape != (len(checks.PREDICTION_CASES),):
+        return math.nan, math.nan
+    return float(found[0]), float(found[1])
 
 
 def _per_person(case: Case, params: Params) -> list[Check]:
@@ -211,19 +228,37 @@ def _exact_values(params: tuple, X: tuple, dtype: str) -> dict[str, list]:
     }
 
 
+NEAR_ZERO = 2.0**-10  # an exact value this far below its magnitude is near 0: its own ulp is no scale
+
+
 def distances_from_exact(found: list[Check], params: Params, X, dtype: str) -> dict:
     """For forward, loss and gradients: the implementation's largest distance from the exact
-    value in ulps of its dtype, where, and the reference's own (the checks' expected side)."""
+    value in ulps of its dtype at the exact value, where, and the reference's own (the checks'
+    expected side). Where that element's exact value is near 0 against its magnitude (the size
+    of the terms rounded on the way to it, NEAR_ZERO), its ulp is tiny and the count huge for
+    any rounding of those terms: `near_zero` then says so, with the exact value, the magnitude,
+    and both distances again in ulps at each element's magnitude (exact.ulps' `scales`)."""
+    truth = exact_values(params, X, dtype)
+    return {
+        c.quantity: _distance(c, truth[c.quantity], dtype)
+        for c in found
+        if c.quantity in EXACT_QUANTITIES and not c.note  # judged by its numbers (not skipped)
+    }
+
+
+def _distance(c: Check, exact: list, dtype: str) -> dict:
+    """distances_from_exact's entry for one check against the exact values of its elements."""
     from .exact import ulps
 
-    truth = exact_values(params, X, dtype)
-    distances = {}
-    for c in found:
-        if c.quantity in EXACT_QUANTITIES and not c.note:  # judged by its numbers (not skipped)
-            got, ref = ulps(c.got, truth[c.quantity], dtype), ulps(c.expected, truth[c.quantity], dtype)
-            distances[c.quantity] = {
-                "ulps": float(np.max(got)),
-                "worst": c.labels[int(np.argmax(got))],
-                "reference_ulps": float(np.max(ref)),
-            }
-    return distances
+    got, ref = ulps(c.got, exact, dtype), ulps(c.expected, exact, dtype)
+    i = int(np.argmax(got))
+    distance = {"ulps": float(got[i]), "worst": c.labels[i], "reference_ulps": float(np.max(ref))}
+    value, magnitude = float(exact[i]), float(c.magnitude[i])
+    if abs(value) < NEAR_ZERO * magnitude:
+        distance["near_zero"] = {
+            "exact": value,
+            "magnitude": magnitude,
+            "ulps": float(np.max(ulps(c.got, exact, dtype, c.magnitude))),
+            "reference_ulps": float(np.max(ulps(c.expected, exact, dtype, c.magnitude))),
+        }
+    return distance

@@ -2,6 +2,7 @@
 
 import json
 import math
+import numbers
 import sys
 from pathlib import Path
 
@@ -57,15 +58,21 @@ def load_weights(path: str | Path) -> Params:
         raise UsageError(
             f"{path}: not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from None
+    return checked_weights(data, str(path))
+
+
+def checked_weights(data, where: str) -> Params:
+    """`data` as weights ({name: float}, in PARAM_NAMES' order), each key of the article's and
+    each value a finite number; else a UsageError naming `where` and the key."""
     if not isinstance(data, dict):
-        raise UsageError(f"{path}: {EXPECTED}; got {_describe(data)}")
+        raise UsageError(f"{where}: {EXPECTED}; got {_describe(data)}")
     missing = [k for k in PARAM_NAMES if k not in data]
     unknown = [k for k in data if k not in PARAM_NAMES]
     if missing:
-        raise UsageError(f"{path}: missing key {missing[0]!r} ({EXPECTED})")
+        raise UsageError(f"{where}: missing key {missing[0]!r} ({EXPECTED})")
     if unknown:
-        raise UsageError(f"{path}: unknown key {unknown[0]!r} ({EXPECTED})")
-    return {key: _number(path, key, data[key]) for key in PARAM_NAMES}
+        raise UsageError(f"{where}: unknown key {unknown[0]!r} ({EXPECTED})")
+    return {key: _number(where, key, data[key]) for key in PARAM_NAMES}
 
 
 LARGEST = sys.float_info.max  # 1.8e308: the largest float64
@@ -81,13 +88,15 @@ def _float(text: str) -> float | _Literal:
     return value if math.isfinite(value) else _Literal(text)
 
 
-def _number(path: Path, key: str, value) -> float:
+def _number(path: str, key: str, value) -> float:
     if isinstance(value, _Literal):
         if value.lstrip("-") in ("NaN", "Infinity"):
             raise UsageError(f"{path}: key {key!r}: {value} is not a number JSON allows; give a finite one")
         raise UsageError(f"{path}: key {key!r}: {value} is beyond the largest float64, {LARGEST:.4g}")
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise UsageError(f"{path}: key {key!r}: expected a number, got {_describe(value)}")
+    if not isinstance(value, int) and not math.isfinite(value):  # from Python (JSON's are _Literal)
+        raise UsageError(f"{path}: key {key!r}: {value} is not a finite number; give a finite one")
     if isinstance(value, int) and abs(value) > LARGEST:
         digits = len(str(abs(value)))
         raise UsageError(f"{path}: key {key!r}: an integer of {digits} digits is beyond the largest float64")

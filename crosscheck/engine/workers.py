@@ -82,12 +82,19 @@ class Timing:
                 "task_seconds": self.tasks}  # fmt: skip
 
     def line(self) -> str:
+        """The seconds from the pool's start to its close: the checks, the frameworks' imports
+        included, not the start-up before them (Python, the --port files) nor the writing of the
+        reports after; and the critical path, where a task finished in a worker."""
+        spent = f"time: {self.wall:.1f} s wall, {self.cpu:.1f} s CPU for the checks"
+        spent += " (start-up and reports not counted)"
         if self.jobs == 1:
             why = f" ({self.note})" if self.note else ""
-            return f"time: {self.wall:.1f} s wall, {self.cpu:.1f} s CPU, in this process{why}"
+            return f"{spent}, in this process{why}"
+        if not self.slowest:
+            return f"{spent}, {self.jobs} workers; no task finished in a worker"
         more = len(self.slowest) - 3
         ran = ", ".join(self.slowest[:3]) + (f" and {more} more" if more > 0 else "")
-        return (f"time: {self.wall:.1f} s wall, {self.cpu:.1f} s CPU, {self.jobs} workers; critical path "
+        return (f"{spent}, {self.jobs} workers; critical path "
                 f"{self.critical_path:.1f} s (the busiest worker: {ran})")  # fmt: skip
 
 
@@ -331,6 +338,7 @@ def _start_worker() -> None:
     no traceback of its own. Several workers may share a GPU: JAX and TensorFlow take its memory
     as they need it, not most of it at once (where the user has not said otherwise)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ports.adapter.WARN_NEAR_MISSES = False  # the parent warned of a port's misspelt names
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
 

@@ -133,7 +133,11 @@ COLUMNS = (
 
 
 def _ratio(x: float) -> str:
-    return "inf" if not math.isfinite(x) else f"{x:.3f}" if x < 1e4 else f"{x:.3g}"
+    """err/tol: three decimals within budget (up to 1: 0.071, 1.000), three significant digits
+    over it (1.01, 12.3, 683, 1.37e+03, 4.32e+04), never more digits than that."""
+    if not math.isfinite(x):
+        return "inf"
+    return f"{x:.3f}" if x <= 1 else f"{x:#.3g}".rstrip(".")
 
 
 def quantity_rows(r: CaseReport) -> list[tuple[str, ...]]:
@@ -162,21 +166,47 @@ def summary_line(r: CaseReport) -> str:
         if any(c.quantity == "trained_forward" for c in r.checks):
             return "not trained: the port has no train; trained_forward: the network the reference trained"
         return "not trained: train raised (below)"
-    line = (
-        f"trained in {r.train_seconds:.2f} s; Emily {r.emily:.6f} ({'F' if r.emily > 0.5 else 'M'}), "
-        f"Frank {r.frank:.6f} ({'F' if r.frank > 0.5 else 'M'})"
-    )
+    line = f"trained in {r.train_seconds:.2f} s; {predictions_said(r.emily, r.frank)}"
     if r.accuracy:
         line += f"; final params vs float64: {_g(r.accuracy['final_params_max_abs_err'])}"
     return line
+
+
+def predictions_said(emily: float, frank: float) -> str:
+    """Emily's and Frank's predictions, each labelled F above 0.5, else M; a NaN is no
+    prediction, and is labelled neither (the port's forward raised, gave another shape, or gave
+    NaN: its rows say which)."""
+    if math.isnan(emily) and math.isnan(frank):
+        return "Emily and Frank: predictions unavailable (nan)"
+    said = [
+        f"{who} {p:.6f} ({'F' if p > 0.5 else 'M'})" if not math.isnan(p) else f"{who} unavailable (nan)"
+        for who, p in (("Emily", emily), ("Frank", frank))
+    ]
+    return ", ".join(said)
 
 
 def exact_line(r: CaseReport) -> str | None:
     """--exact: each quantity's largest distance from the exact value, beside the reference's."""
     if not r.exact:
         return None
-    parts = [f"{q} {_ulps(d['ulps'])} (reference {_ulps(d['reference_ulps'])})" for q, d in r.exact.items()]
+    parts = [
+        f"{q} {_ulps(d['ulps'])} (reference {_ulps(d['reference_ulps'])}{_near_zero(d)})"
+        for q, d in r.exact.items()
+    ]
     return f"from the exact value, in ulps of {r.case.dtype}: " + ", ".join(parts)
+
+
+def _near_zero(d: dict) -> str:
+    """Why a distance is huge: its element's exact value is near 0 against its magnitude, where
+    one ulp is tiny; the distances again in ulps at each element's magnitude."""
+    near = d.get("near_zero")
+    if not near:
+        return ""
+    return (
+        f"; at {d['worst']} the exact value {near['exact']:.3g} is near 0, its terms of size "
+        f"{near['magnitude']:.2g}: in ulps of each element's magnitude, {_ulps(near['ulps'])}, "
+        f"reference {_ulps(near['reference_ulps'])}"
+    )
 
 
 def warnings_line(r: CaseReport) -> str | None:
@@ -236,7 +266,32 @@ def table_lines(reports: list[CaseReport]) -> list[str]:
     return table(columns, (row for r in reports for row in _rows(r, width)), rule=True)
 
 
+def not_checked(reports: list[CaseReport]) -> str:
+    """What was not checked because the port does not provide it, by the function it lacks:
+    "not checked: loss_log, final_params, predictions, trajectory (no train)"; and in how many
+    of several implementations. Empty where everything was."""
+    lacking: dict[str, list[str]] = {}  # "(no train)": the quantities
+    partial = 0
+    for r in reports:
+        skips = [c for c in r.checks if c.outcome == "skip" and c.note.startswith(ports.NOT_PROVIDED)]
+        partial += bool(skips)
+        for c in skips:
+            quantities = lacking.setdefault(c.note.removeprefix(ports.NOT_PROVIDED).strip(), [])
+            quantities += [c.quantity] if c.quantity not in quantities else []
+    if not lacking:
+        return ""
+    said = "; ".join(f"{', '.join(quantities)} {why}" for why, quantities in lacking.items())
+    where = f" in {partial} of them (SKIP rows)" if len(reports) > 1 else ""
+    return f"; not checked{where}: {said}"
+
+
 def verdict_line(reports: list[CaseReport]) -> str:
+    """The verdict, last: which implementations raised, ended early or disagree, and what was not
+    checked because the port does not provide it (`not_checked`)."""
+    return _verdict(reports) + not_checked(reports)
+
+
+def _verdict(reports: list[CaseReport]) -> str:
     failed = [r.case.id for r in reports if r.verdict == "FAIL"]
     ended = [r.case.id for r in reports if r.ended]
     raised = [r.case.id for r in reports if r.verdict == "ERROR" and not r.ended]
@@ -245,8 +300,7 @@ def verdict_line(reports: list[CaseReport]) -> str:
         what = {"FAIL": "disagrees with the reference", "PASS": "agrees with the reference"}
         return f"{verdict}: {reports[0].case.id} " + what.get(verdict, "ended early" if ended else "raised")
     if not (failed or raised or ended):
-        partial = sum(any(c.note.startswith(ports.NOT_PROVIDED) for c in r.checks) for r in reports)
-        some = f" they compute ({partial} compute only some: their others are SKIP rows)" if partial else ""
+        some = " they compute" if not_checked(reports) else ""
         return f"PASS: all {len(reports)} implementations agree with the reference on every quantity{some}"
     groups = ((raised, "raised"), (ended, "ended early"), (failed, "disagree" + "s" * (len(failed) == 1)))
     parts = [f"{len(ids)} {verb}: {', '.join(ids)}" for ids, verb in groups if ids]

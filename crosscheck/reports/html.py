@@ -7,7 +7,9 @@ Every number on the page comes from the compare run it reports: the table's stri
 text table's (reports.compare), the header is its JSON report's environment block, the plots are
 reports.plot's figure, the article's worked numbers are nn_crosscheck.engine.lesson's (what
 `crosscheck article` prints) for one case per framework, and the code is read from each port's
-source with inspect when the page is written (nn_crosscheck.engine.step_code).
+source with inspect (nn_crosscheck.engine.step_code). Those two are computed with the run, where
+each case runs (a worker process, or this one with --jobs 1), and come back in its report
+(CaseReport.worked): this module calls no port and imports no framework; it only renders.
 """
 
 import importlib.util
@@ -18,13 +20,13 @@ from nn_crosscheck.reference import PARAM_NAMES
 from nn_crosscheck.reference import article as a
 
 from ..engine import lesson
-from ..engine.cases import Case
 from ..engine.precision import describe as describe_precision
-from ..engine.step_code import PARTS, step_code
+from ..engine.step_code import PARTS, Snippet, step_code
 from ..engine.suite import CaseReport
 from ..errors import UsageError
 from . import compare
 from .compare import COLUMNS
+from .json import write_whole
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXTRA = "pip install jinja2 matplotlib (the project's 'html' extra)"
@@ -43,7 +45,9 @@ def check_path(path: str) -> None:
 
 
 def _implementation(r: CaseReport) -> dict:
-    return {
+    """One implementation's block of the table: its rows, then its lines (summary, failures,
+    locator); `span`: how many rows of the table the block takes, its id's cell spanning all."""
+    found = {
         "id": r.case.id,
         "passed": r.passed,
         "verdict": r.verdict,
@@ -53,19 +57,30 @@ def _implementation(r: CaseReport) -> dict:
         "failures": compare.failure_lines(r),
         "divergence": compare.divergence_line(r),
     }
+    lines = [found["exact"], found["divergence"]]
+    return found | {"span": len(found["rows"]) + 1 + len(found["failures"]) + sum(map(bool, lines))}
 
 
-def article_cases(reports: list[CaseReport]) -> dict[str, Case]:
-    """One case per framework for the article's worked examples: the first it ran, preferring
-    the article's own arithmetic (float64, on the CPU) and the port's default mode."""
+def worked(reports: list[CaseReport]) -> dict[str, lesson.Worked]:
+    """{framework: its part in the worked examples}, as the run computed them (compare asks for
+    them for one case per framework, lesson.chosen), in the order of the reports."""
+    return {r.case.framework: r.worked for r in reports if r.worked is not None}
 
-    def preference(c: Case) -> tuple:
-        return (c.dtype != "float64", c.device != "cpu", c.mode != ports.info(c.framework).modes[0])
 
-    cases: dict[str, Case] = {}
-    for case in sorted((r.case for r in reports if not lesson.lacks(r.case)), key=preference):
-        cases.setdefault(case.framework, case)
-    return {f: cases[f] for f in dict.fromkeys(r.case.framework for r in reports) if f in cases}
+def _lacking(found: dict[str, lesson.Worked]) -> dict[str, lesson.Worked]:
+    """The frameworks left out of the worked examples for a function they do not provide."""
+    return {f: w for f, w in found.items() if w.lacks}
+
+
+def _broken(found: dict[str, lesson.Worked]) -> dict[str, lesson.Worked]:
+    """The frameworks left out of the worked examples for an error."""
+    return {f: w for f, w in found.items() if not w.lacks}
+
+
+def _not_worked(reports: list[CaseReport], found: dict) -> list[str]:
+    """Why a framework whose chosen case ended before it gave a result has no worked examples."""
+    ended = {r.case.framework: r.ended for r in reports if r.ended and r.case.framework not in found}
+    return [f"{f} left out: {why}" for f, why in ended.items()]
 
 
 def _predictions(reports: list[CaseReport]) -> lesson.Table:
@@ -75,17 +90,30 @@ def _predictions(reports: list[CaseReport]) -> lesson.Table:
     return lesson.Table(["", "Emily (1 = F)", "Frank (0 = M)"], rows)
 
 
-def _code(reports: list[CaseReport]) -> list[dict]:
-    """Each framework's step code, the NumPy reference (the hand derivation) first, whether or
-    not it was selected (every run is compared with it)."""
+def _code(reports: list[CaseReport], found: dict[str, lesson.Worked]) -> list[dict]:
+    """Each framework's step code, as its worker read it, the NumPy reference (the hand
+    derivation) first, whether or not it was selected (every run is compared with it: read here,
+    where NumPy is the reference's own)."""
     frameworks = dict.fromkeys(["numpy", *(r.case.framework for r in reports)])
-    return [{"name": f, "label": ports.info(f).label, "parts": step_code(f)} for f in frameworks]
+    return [{"name": f, "label": ports.info(f).label, "parts": _parts(f, found)} for f in frameworks]
+
+
+def _parts(framework: str, found: dict[str, lesson.Worked]) -> dict:
+    """{part: snippets} of `framework`: as its run read them; where it read none (its run ended
+    first), a line saying so; NumPy's read here when not selected."""
+    code = found[framework].code if framework in found else None
+    if code is None and framework == "numpy":
+        code = step_code("numpy")
+    if not isinstance(code, dict):
+        why = code or "its run ended before it read the code"
+        code = {part: [Snippet("-", "", 0, f"(source not available: {why})")] for part in PARTS}
+    return code
 
 
 def context(reports: list[CaseReport], data: dict, notes: list[str]) -> dict:
     """Everything the template shows, from one compare run: `data` is its JSON report
     (reports.compare.to_json), `notes` what the selection left out."""
-    cases = article_cases(reports)
+    found = worked(reports)
     environment = data["environment"]
     return {
         "verdict": data["verdict"],
@@ -99,9 +127,11 @@ def context(reports: list[CaseReport], data: dict, notes: list[str]) -> dict:
         "implementations": [_implementation(r) for r in reports],
         "plot": _plot(reports),
         "parts": PARTS,
-        "code": _code(reports),
-        "article_cases": {f: c.id for f, c in cases.items()},
-        "sections": lesson.worked_examples(cases) if cases else [],  # none: no port here trains
+        "code": _code(reports, found),
+        "article_cases": {f: w.case for f, w in found.items() if w.usable},
+        "sections": lesson.worked_examples(found),  # none: no port here computes gradients
+        "lacking": [f"{line}; compare checks it" for line in lesson.left_out(_lacking(found))],
+        "left_out": _not_worked(reports, found) + lesson.left_out(_broken(found)),
         "predictions": _predictions(reports),
         "weights_source": data["weights"]["source"],
     }
@@ -124,13 +154,11 @@ def render(ctx: dict) -> str:
         lstrip_blocks=True,
     )
     env.filters["cell"] = lesson.cell_text
+    env.tests["off"] = lambda cell: isinstance(cell, lesson.Off)
     env.filters["number"] = lambda x: f"{x:.6g}"
     return env.get_template("report.html.j2").render(ctx)
 
 
 def write_html(reports: list[CaseReport], data: dict, notes: list[str], path: str) -> None:
     page = render(context(reports, data, notes))
-    try:
-        Path(path).write_text(page, encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None
+    write_whole(path, lambda out: out.write(page.encode("utf-8")), "the HTML report")

@@ -4,7 +4,10 @@ import json
 import math
 import os
 import platform
+import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -55,17 +58,41 @@ def json_safe(value):
 
 def write_json(data: dict, path: str) -> None:
     text = json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n"
-    write_whole(path, lambda partial: Path(partial).write_text(text), "")
+    write_whole(path, lambda out: out.write(text.encode("utf-8")), "the JSON report")
 
 
-def write_whole(path: str, write, what: str) -> None:
-    """`write(partial)` into a file beside `path`, then renamed onto it: a report is there whole
-    or not at all, even if the run is interrupted while it is written."""
-    partial = Path(path).with_name(f".{Path(path).name}.partial")
+def write_whole(path: str, write: Callable[[BinaryIO], object], what: str) -> None:
+    """Write a report (`write(out)`, `out` a binary file) to `path` as a shell's `>` would, and
+    whole or not at all where that can be done. A regular file, or none yet, is written into a
+    file beside it, then renamed onto it: the report is there whole or not at all, even if the
+    run is interrupted while it is written. A symlink is followed (the rename is made at its
+    target, so the link stays a link); a FIFO or a device is written into, as it is."""
     try:
-        write(str(partial))
-        os.replace(partial, path)
+        if _special(path):
+            with open(path, "wb") as out:
+                write(out)
+        else:
+            _replace(Path(os.path.realpath(path)), write)
     except OSError as error:
-        raise UsageError(f"{path}: cannot write{what}: {error.strerror or error}") from None
+        raise UsageError(f"{path}: cannot write {what}: {error.strerror or error}") from None
+
+
+def _special(path: str) -> bool:
+    """Whether `path` (symlinks followed) is there and neither a regular file nor a directory: a
+    FIFO, a device, a pipe (/dev/stdout)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _replace(target: Path, write: Callable[[BinaryIO], object]) -> None:
+    """`write` into a file beside `target`, then that file renamed onto it."""
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with open(partial, "wb") as out:
+            write(out)
+        os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)

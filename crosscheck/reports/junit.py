@@ -46,6 +46,4 @@ def to_xml(reports: list[CaseReport], notes=()) -> ET.ElementTree:
 
 def write_junit(reports: list[CaseReport], path: str, notes=()) -> None:
     tree = to_xml(reports, notes)
-    write_whole(
-        path, lambda partial: tree.write(partial, encoding="utf-8", xml_declaration=True), " the JUnit report"
-    )
+    write_whole(path, lambda out: tree.write(out, encoding="utf-8", xml_declaration=True), "the JUnit report")

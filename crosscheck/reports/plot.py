@@ -6,6 +6,7 @@ import re
 from nn_crosscheck.reference.article import LOG_EVERY, N_LOGGED
 
 from ..errors import UsageError
+from .json import write_whole
 
 
 def require_matplotlib() -> None:
@@ -16,8 +17,10 @@ def require_matplotlib() -> None:
 
 
 def plot_losses(reports, path: str) -> None:
-    """The figure of `loss_figure`, as a PNG file at `path`."""
-    loss_figure(reports).savefig(path, dpi=120)
+    """The figure of `loss_figure`, as a PNG file at `path` (written as every report is:
+    reports.json.write_whole)."""
+    figure = loss_figure(reports)
+    write_whole(path, lambda out: figure.savefig(out, dpi=120, format="png"), "the plot")
 
 
 def loss_svg(reports) -> str:
