@@ -15,6 +15,8 @@ import pytest
 from nn_crosscheck.cli import main
 from nn_crosscheck.reports.json import write_whole
 
+ROOT = Path(__file__).parent.parent
+IMPORTABLE = {**os.environ, "PYTHONPATH": str(ROOT)}  # a plain checkout's nn_crosscheck: from its root
 QUICK = ["compare", "--frameworks", "numpy", "--dtypes", "float64", "--jobs", "1", "--quiet"]
 REPORTS = {"--json": "out.json", "--junit": "out.xml", "--html": "out.html"}
 
@@ -94,7 +96,7 @@ def test_a_link_to_stdout_carries_the_report_down_the_pipe_after_the_table(tmp_p
         pytest.skip("no /proc/self/fd here")
     (tmp_path / "stdout").symlink_to("/proc/self/fd/1")
     argv = [sys.executable, "-m", "nn_crosscheck", *QUICK, "--json", str(tmp_path / "stdout")]
-    proc = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, env=IMPORTABLE, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     table, brace, report = proc.stdout.partition("\n{\n")
     assert table.splitlines()[-1] == "PASS: numpy-cpu-float64 agrees with the reference"
@@ -204,6 +206,8 @@ def test_a_directory_for_the_report_fails_at_once_from_the_command_line(tmp_path
         f"status = main(['compare', '--json', {str(tmp_path)!r}])\n"
         "print(status, sorted(m for m in ('torch', 'jax', 'tensorflow') if m in sys.modules))"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=IMPORTABLE
+    )
     assert proc.stdout.strip() == "2 []", proc.stdout + proc.stderr
     assert "cannot write the JSON report: it is a directory" in proc.stderr

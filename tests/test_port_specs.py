@@ -104,7 +104,9 @@ def test_a_dotted_module_is_found_from_the_current_directory(package, start):
     `python -m nn_crosscheck` (whose sys.path starts at the current directory) does."""
     command = [sys.executable, "-m", "nn_crosscheck"] if start == "python -m" else [str(_console_script())]
     argv = [*command, "compare", "--port", "mine.port", "--frameworks", "homework", "--dtypes", "float64"]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {ports.ENVIRONMENT: ""}
+    # PYTHONPATH names this checkout alone (a plain checkout's nn_crosscheck is importable from
+    # its root only): never the current directory, which the command must add itself.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), ports.ENVIRONMENT: ""}
     proc = subprocess.run(argv, cwd=package, capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.splitlines()[-1] == "PASS: homework-cpu-float64 agrees with the reference"

@@ -170,6 +170,7 @@ def test_a_numpy_ports_selftest_imports_no_other_framework(tmp_path):
         f"print(code, sorted(m for m in sys.modules if m.split('.')[0] in {frameworks!r}))"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                          env={**os.environ, "NN_CROSSCHECK_JOBS": "1"}, timeout=300)  # fmt: skip
+                          env={**os.environ, "NN_CROSSCHECK_JOBS": "1", "PYTHONPATH": str(ROOT)},
+                          timeout=300)  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.splitlines()[-1] == "0 []", proc.stdout[-3000:] + proc.stderr
