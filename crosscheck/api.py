@@ -24,10 +24,9 @@ from nn_crosscheck import ports
 from nn_crosscheck.ports import DEVICES, DTYPES
 from nn_crosscheck.reference import SHARED_WEIGHTS
 
-from .cli import unknown_names
-from .commands.compare import check_weights
+from .commands.options import check_weights
 from .engine import checks
-from .engine.cases import select
+from .engine.cases import select, unknown_names
 from .engine.suite import CaseReport, run_case
 from .engine.weights_file import checked_weights
 from .errors import UsageError
@@ -82,13 +81,13 @@ def check(
         if modes is not None:
             modes = _names(f"modes of {name}", "mode", modes, ports.info(name).modes)
         selection = select([name], devices, dtypes, modes, default_modes_first=True)
-        check_weights(initial, {case.dtype for case in selection.cases})
+        check_weights(initial, {case.dtype for case in selection.cases}, only='dtypes="float64"')
         return Result([run_case(case, initial["params"]) for case in selection.cases])
 
 
 def _names(argument: str, kind: str, given, valid: tuple[str, ...]) -> list[str]:
     """`given` (a plain string: one name) as a list, each a name out of `valid`, as the command
-    line's flags take them (cli.unknown_names); else a UsageError naming `argument`."""
+    line's flags take them (engine.cases.unknown_names); else a UsageError naming `argument`."""
     try:
         names = [given] if isinstance(given, str) else list(given)
     except TypeError:

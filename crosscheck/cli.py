@@ -7,14 +7,14 @@ import argparse
 import importlib
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from nn_crosscheck import ports
 from nn_crosscheck.ports import DEVICES, DTYPES, PortError
 from nn_crosscheck.reference.pipes import quietly_on_broken_pipe
 
 from . import __version__
-from .engine.cases import check_modes
+from .engine.cases import check_modes, unknown_names
 from .errors import UsageError
 
 
@@ -72,24 +72,6 @@ def _names(kind: str, valid: Callable[[], tuple[str, ...]]):
         return names
 
     return parse
-
-
-def unknown_names(kind: str, names: Sequence[str], valid_names: Sequence[str]) -> str | None:
-    """Why `names` are no selection out of `valid_names` (one is unknown, or none is given), or
-    None: the check of --frameworks, --devices, --dtypes and --modes, and of nn_crosscheck.check's."""
-    unknown = [n for n in names if n not in valid_names]
-    if unknown or not names:
-        return (
-            f"unknown {kind} {', '.join(map(repr, unknown)) or '(none given)'}; "
-            f"valid: {', '.join(valid_names)}" + _not_imported(kind)
-        )
-    return None
-
-
-def _not_imported(kind: str) -> str:
-    """For an unknown framework: the ports given by file or module that did not import."""
-    broken = [i.error for i in ports.PORTS.values() if i.error and i.spec] if kind == "framework" else []
-    return "".join(f" (a port did not import: {error})" for error in broken)
 
 
 def _seed(text: str) -> int:

@@ -132,7 +132,8 @@ NAN_WEIGHTS = {**SHARED_WEIGHTS, "w3": float("nan")}
         ({"weights": {**SHARED_WEIGHTS, "b1": "1"}}, "argument weights: key 'b1': expected a number, got a"),
         (
             {"weights": {**SHARED_WEIGHTS, "w1": 1e39}},
-            "initial weights (argument weights): key 'w1': 1e+39 is beyond the largest float32",
+            "initial weights (argument weights): key 'w1': 1e+39 is beyond the largest float32, "
+            '3.403e+38 (dtypes="float64" runs float64 alone)',
         ),
     ],
 )

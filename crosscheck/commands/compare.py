@@ -2,20 +2,17 @@
 
 import sys
 
-import numpy as np
-
 from nn_crosscheck import ports
 from nn_crosscheck.ports import DTYPES
 
 from ..engine import lesson
 from ..engine.cases import select
-from ..engine.overflow import describe, first_overflow
 from ..engine.suite import CaseReport, CaseTask, ended_early
 from ..engine.workers import Failed, Workers, plan
 from ..errors import UsageError
 from ..reports import compare as report
 from ..reports.json import write_json
-from .options import check_bundle_path, initial_weights, writable
+from .options import check_bundle_path, check_weights, initial_weights, weights_problem, writable
 
 
 def _check_outputs(args) -> None:
@@ -44,30 +41,6 @@ def _check_html(path: str | None) -> None:
     writable(path, "the HTML report")
     check_path(path)
     require_html()
-
-
-def weights_problem(weights: dict, dtype: str) -> str | None:
-    """Why the initial weights cannot be run in `dtype`: a weight beyond its largest number, or
-    the reference's arithmetic from them overflowing (engine/overflow.py); else None."""
-    for name, value in weights["params"].items():
-        with np.errstate(over="ignore"):  # the overflow is what is being checked
-            finite = np.isfinite(np.array(value, dtype=dtype))
-        if not finite:
-            return (
-                f"initial weights ({weights['source']}): key {name!r}: {value:g} is beyond the largest "
-                f"{dtype}, {np.finfo(dtype).max:.4g} (--dtypes float64 runs float64 alone)"
-            )
-    where = first_overflow(weights["params"], dtype)
-    return f"initial weights ({weights['source']}): {describe(where, dtype)}" if where else None
-
-
-def check_weights(weights: dict, dtypes) -> None:
-    """Every initial weight must be finite in every selected dtype, and so must the reference's
-    arithmetic from them."""
-    for dtype in sorted(dtypes):
-        problem = weights_problem(weights, dtype)
-        if problem:
-            raise UsageError(problem)
 
 
 def run_all(

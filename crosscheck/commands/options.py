@@ -1,12 +1,16 @@
-"""Helpers shared by the commands: the initial weights they start from, output paths."""
+"""Helpers shared by the commands and nn_crosscheck.check: the initial weights they start from
+and whether those can run, the paths they write."""
 
 import os
 import stat
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from nn_crosscheck.reference import SHARED_WEIGHTS, draw
 
+from ..engine.overflow import describe, first_overflow
 from ..engine.weights_file import load_weights
 from ..errors import UsageError
 
@@ -18,6 +22,31 @@ def initial_weights(args) -> dict:
     if args.seed is not None:
         return {"source": f"the article's draw under seed {args.seed}", "params": draw(args.seed)}
     return {"source": "shared (the article's draw under seed 0)", "params": dict(SHARED_WEIGHTS)}
+
+
+def weights_problem(weights: dict, dtype: str, only: str = "--dtypes float64") -> str | None:
+    """Why the initial weights cannot be run in `dtype`: a weight beyond its largest number, or
+    the reference's arithmetic from them overflowing (engine/overflow.py); else None. `only`:
+    how the caller asks for float64 alone."""
+    for name, value in weights["params"].items():
+        with np.errstate(over="ignore"):  # the overflow is what is being checked
+            finite = np.isfinite(np.array(value, dtype=dtype))
+        if not finite:
+            return (
+                f"initial weights ({weights['source']}): key {name!r}: {value:g} is beyond the largest "
+                f"{dtype}, {np.finfo(dtype).max:.4g} ({only} runs float64 alone)"
+            )
+    where = first_overflow(weights["params"], dtype)
+    return f"initial weights ({weights['source']}): {describe(where, dtype)}" if where else None
+
+
+def check_weights(weights: dict, dtypes, only: str = "--dtypes float64") -> None:
+    """Every initial weight must be finite in every selected dtype, and so must the reference's
+    arithmetic from them."""
+    for dtype in sorted(dtypes):
+        problem = weights_problem(weights, dtype, only)
+        if problem:
+            raise UsageError(problem)
 
 
 def writable(path: str | None, what: str) -> None:

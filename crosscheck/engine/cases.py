@@ -1,6 +1,7 @@
 """Cases: one implementation to check, as framework x device x dtype x mode; and the one
 selection of cases every command makes from its --frameworks, --devices, --dtypes, --modes."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
@@ -166,3 +167,21 @@ def one(values: tuple[str, ...] | None, default: str, flag: str, command: str) -
         raise UsageError(f"{command} runs one {flag.removeprefix('--').rstrip('s')} at a time; {flag} got "
                          f"{', '.join(values)}")  # fmt: skip
     return values[0] if values else default
+
+
+def unknown_names(kind: str, names: Sequence[str], valid_names: Sequence[str]) -> str | None:
+    """Why `names` are no selection out of `valid_names` (one is unknown, or none is given), or
+    None: the check of --frameworks, --devices, --dtypes and --modes, and of nn_crosscheck.check's."""
+    unknown = [n for n in names if n not in valid_names]
+    if unknown or not names:
+        return (
+            f"unknown {kind} {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"valid: {', '.join(valid_names)}" + _not_imported(kind)
+        )
+    return None
+
+
+def _not_imported(kind: str) -> str:
+    """For an unknown framework: the ports given by file or module that did not import."""
+    broken = [i.error for i in ports.PORTS.values() if i.error and i.spec] if kind == "framework" else []
+    return "".join(f" (a port did not import: {error})" for error in broken)
