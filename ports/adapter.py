@@ -69,8 +69,15 @@ def validate(module: ModuleType) -> None:
     misses = near_misses(module)
     missing = [n for n in REQUIRED if not hasattr(module, n)]
     if missing:
+        closest = {}  # for each missing name, the port's closest name ('NAMe' before 'NAMES')
+        for name, meant in sorted(
+            misses, key=lambda m: -difflib.SequenceMatcher(None, *map(str.lower, m)).ratio()
+        ):
+            closest.setdefault(meant, name)
         hints = [
-            f"; it defines {name!r}: did you mean {meant!r}?" for name, meant in misses if meant in missing
+            f"; it defines {name!r}: did you mean {meant!r}?"
+            for meant, name in closest.items()
+            if meant in missing
         ]
         raise PortError(
             f"{where(module)}: missing {', '.join(missing)} "
@@ -102,9 +109,10 @@ def near_misses(module: ModuleType) -> list[tuple[str, str]]:
     for name, value in vars(module).items():
         if name.startswith("_") or name in known or isinstance(value, ModuleType):
             continue
-        close = difflib.get_close_matches(name, lacking, n=1, cutoff=CLOSE)
+        by_case = {n.lower(): n for n in lacking}  # 'NAMe' or 'name' for NAME
+        close = difflib.get_close_matches(name.lower(), list(by_case), n=1, cutoff=CLOSE)
         if close:
-            found.append((name, close[0]))
+            found.append((name, by_case[close[0]]))
     return found
 
 
@@ -164,8 +172,15 @@ def _check_signature(module, function: str, positional, keywords) -> None:
 
 
 def _float64(values, what: str) -> np.ndarray:
+    """`values` as a float64 copy (the port keeps its own arrays); a PortError for what is not
+    real numbers: None, text, ragged lists, complex values (whose imaginary part a cast drops)."""
+    if values is None:
+        raise PortError(f"{what}: gave None, not numbers")
     try:
-        return np.array(values, dtype=np.float64)  # a copy: the port keeps its own arrays
+        found = np.asarray(values)
+        if np.iscomplexobj(found):
+            raise PortError(f"{what}: gave complex values ({found.dtype}), not real numbers")
+        return np.array(found, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise PortError(f"{what}: cannot be read as numbers ({type(error).__name__}: {error})") from None
 

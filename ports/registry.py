@@ -394,8 +394,12 @@ def load_specs(given: list[str]) -> None:
 
 
 def from_environment(environ=os.environ) -> list[PortInfo]:
-    """Register the ports NN_CROSSCHECK_PORTS names (comma-separated SPECs)."""
-    specs = [s for s in environ.get(ENVIRONMENT, "").split(",") if s.strip()]
+    """Register the ports NN_CROSSCHECK_PORTS names (comma-separated SPECs; an empty entry
+    between commas is refused, as `--port ""` is)."""
+    value = environ.get(ENVIRONMENT, "")
+    specs = [s.strip() for s in value.split(",")] if value.strip() else []
+    if "" in specs:
+        raise PortError(f"{ENVIRONMENT}={value!r}: an empty entry (SPECs are separated by single commas)")
     return [load_spec(s, source=ENVIRONMENT) for s in specs]
 
 

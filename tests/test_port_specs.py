@@ -64,6 +64,15 @@ def test_a_bad_environment_entry_names_the_variable(capsys, tmp_path, monkeypatc
     assert said == f"crosscheck compare: error: {ports.ENVIRONMENT} {tmp_path / 'absent.py'}: no such file"
 
 
+@pytest.mark.parametrize("value", ["{p},,{p}", "{p},", ","])
+def test_an_empty_environment_entry_is_refused(capsys, tmp_path, monkeypatch, value):
+    value = value.format(p=HOMEWORK)
+    monkeypatch.setenv(ports.ENVIRONMENT, value)
+    said = _error(capsys, "compare", "--frameworks", "numpy")
+    empty = "an empty entry (SPECs are separated by single commas)"
+    assert said == f"crosscheck compare: error: {ports.ENVIRONMENT}={value!r}: {empty}"
+
+
 def _plugin() -> tuple[str, ...]:
     """What pytest needs to be told to load the plugin: nothing where its entry point is installed."""
     installed = any(

@@ -16,7 +16,7 @@ import pytest
 from nn_crosscheck import ports
 from nn_crosscheck.engine import lesson
 from nn_crosscheck.engine.cases import Case
-from nn_crosscheck.reference import PARAM_NAMES
+from nn_crosscheck.reference import PARAM_NAMES, article
 
 ROOT = Path(__file__).resolve().parent.parent
 HOMEWORK = ROOT / "examples" / "homework" / "homework.py"
@@ -211,3 +211,20 @@ def test_a_wrong_partial_is_marked_on_the_page_and_in_the_article(tmp_path):
     assert starred == ["dL/dw2"]
     assert "* homework dL/dw2: 0.02146953527, the reference 0.01073476763" in proc.stdout
     assert "(autograd)" not in proc.stdout and "(by hand)" in proc.stdout
+
+
+def test_the_article_in_float32_says_so_and_derives_by_hand_in_float32():
+    """Every number of `crosscheck article --dtypes float32` is a float32 one: the header says
+    so, and the hand derivation's dL/dw1 is the reference's own float32 partial."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "nn_crosscheck", "article", "--dtypes", "float32", "--frameworks", "numpy"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "beside what each framework computes (float32, CPU)." in proc.stdout
+    hand = lesson.work(Case("numpy", "cpu", "float32", "eager")).by_hand
+    ex = article.BACKPROP_EXAMPLE
+    grads = ports.load("numpy").loss_and_grads(ex["params"], ex["x"], ex["y_true"], dtype="float32")[1]
+    in_float64 = lesson.work(Case("numpy", "cpu", "float64", "eager")).by_hand["dL/dw1"]
+    assert hand["dL/dw1"] == grads["w1"] != in_float64
+    assert f"{hand['dL/dw1']:.10g}" in proc.stdout

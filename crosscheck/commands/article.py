@@ -58,7 +58,8 @@ def run(args) -> int:
     shown = {name: w for name, w in worked.items() if w.usable}
     through = ", ".join(shown) or "no framework: each selected one is left out (below)"
     print('"An Introduction to Neural Networks", worked through in ' + through)
-    print("Each value the article prints, beside what each framework computes (float64, CPU).")
+    dtype = next(iter(cases.values())).dtype
+    print(f"Each value the article prints, beside what each framework computes ({dtype}, CPU).")
     for line in missing:
         print(f"({line})")
     for line in broken:

@@ -197,7 +197,7 @@ def work(case: Case, *, code: bool = False) -> Worked:
     except Exception as error:
         worked.error = f"{type(error).__name__}: {error}"
     ex = a.BACKPROP_EXAMPLE
-    worked.by_hand = _by_hand()
+    worked.by_hand = _by_hand(case.dtype)  # in the dtype its column is computed in
     oracle = finite_differences(reference_case("float64"), ex["params"], np.array(ex["x"]), ex["y_true"])[0]
     worked.oracle = [float(d) for d in oracle]
     return worked
@@ -245,11 +245,12 @@ def examples(worked: dict[str, Worked]) -> list[Section]:
     ]  # fmt: skip
 
 
-def _by_hand() -> dict[str, float]:
-    """The article's chain-rule factors for dL/dw1, at full precision, in the NumPy reference's
-    own functions."""
-    ex = a.BACKPROP_EXAMPLE
-    params, xs, y_true = ex["params"], np.array(ex["x"]), ex["y_true"]
+def _by_hand(dtype: str = "float64") -> dict[str, float]:
+    """The article's chain-rule factors for dL/dw1, at the full precision of `dtype`, in the
+    NumPy reference's own functions."""
+    ex, real = a.BACKPROP_EXAMPLE, np.dtype(dtype).type
+    params = {name: real(value) for name, value in ex["params"].items()}
+    xs, y_true = np.array(ex["x"], dtype=dtype), real(ex["y_true"])
     sum_h = params["w1"] * xs[0] + params["w2"] * xs[1] + params["b1"]
     h1 = sigmoid(sum_h)
     h2 = sigmoid(params["w3"] * xs[0] + params["w4"] * xs[1] + params["b2"])
@@ -260,7 +261,7 @@ def _by_hand() -> dict[str, float]:
         "dL/dypred": float(-2 * (y_true - y_pred)),
         "dypred/dh1": float(params["w5"] * deriv_sigmoid(sum_o)),
         "dh1/dw1": float(xs[0] * deriv_sigmoid(sum_h)),
-        "dL/dw1": float(partials(OurNeuralNetwork(params), xs, y_true)[1]["w1"]),  # their product
+        "dL/dw1": float(partials(OurNeuralNetwork(params, dtype=dtype), xs, y_true)[1]["w1"]),  # the product
     }
 
 
